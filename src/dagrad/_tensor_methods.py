@@ -1,0 +1,309 @@
+"""The operator overloads and the many one-line Tensor methods, each routed to dagrad.ops."""
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._dispatch import apply, apply_
+from ._tensor import Tensor, _make
+from .ops import creation, indexing, linalg, math, reduction, shape
+from .prims import elementwise as P
+
+_fast = (Tensor, int, float)
+_Number = numbers.Number
+
+
+# ---- arithmetic operators: the hot path goes straight to the funnel ------------------------------
+def __add__(self, other):
+    if isinstance(other, _fast):
+        return apply(P.add, (self, other))
+    return math.add(self, other) if not isinstance(other, (str, type(None))) else NotImplemented
+
+
+def __sub__(self, other):
+    if isinstance(other, _fast) and self._dtype is not _dtype.bool_:
+        return apply(P.sub, (self, other))
+    return math.sub(self, other)
+
+
+def __rsub__(self, other):
+    return apply(P.rsub, (self, other))
+
+
+def __mul__(self, other):
+    if isinstance(other, _fast):
+        return apply(P.mul, (self, other))
+    return math.mul(self, other) if not isinstance(other, (str, type(None))) else NotImplemented
+
+
+def __truediv__(self, other):
+    if isinstance(other, _fast):
+        return apply(P.div, (self, other))
+    return math.div(self, other)
+
+
+def __rtruediv__(self, other):
+    return math.mul(math.reciprocal(self), other)
+
+
+def __pow__(self, exponent):
+    return math.pow(self, exponent)
+
+
+def __rpow__(self, base):
+    return apply(P.rpow, (self, base))
+
+
+def __matmul__(self, other):
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return linalg.matmul(self, other)
+
+
+def __rmatmul__(self, other):
+    return linalg.matmul(creation.tensor(other), self)
+
+
+def __neg__(self):
+    return math.neg(self)
+
+
+def __invert__(self):
+    if self._dtype is _dtype.bool_:
+        return math.logical_not(self)
+    if self._dtype._kind != 1:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return math.bitwise_not(self)
+
+
+def _logic(fn_bool, fn_int):
+    def op(self, other):
+        both_bool = self._dtype is _dtype.bool_ and (isinstance(other, bool) or (isinstance(other, Tensor) and other._dtype is _dtype.bool_))
+        return fn_bool(self, other) if both_bool else fn_int(self, other)
+    return op
+
+
+def _methods():
+    T = Tensor
+    T.__add__ = T.__radd__ = __add__
+    T.__sub__, T.__rsub__ = __sub__, __rsub__
+    T.__mul__ = T.__rmul__ = __mul__
+    T.__truediv__, T.__rtruediv__ = __truediv__, __rtruediv__
+    T.__floordiv__ = lambda self, other: math.div(self, other, rounding_mode="floor")
+    T.__rfloordiv__ = lambda self, other: math.div(creation.full_like(self, other), self, rounding_mode="floor")
+    T.__mod__ = lambda self, other: math.remainder(self, other)
+    T.__rmod__ = lambda self, other: math.remainder(other, self)
+    T.__pow__, T.__rpow__ = __pow__, __rpow__
+    T.__matmul__, T.__rmatmul__ = __matmul__, __rmatmul__
+    T.__neg__ = __neg__
+    T.__pos__ = lambda self: self
+    T.__abs__ = lambda self: math.abs(self)
+    T.__invert__ = __invert__
+    T.__and__ = T.__rand__ = _logic(math.logical_and, math.bitwise_and)
+    T.__or__ = T.__ror__ = _logic(math.logical_or, math.bitwise_or)
+    T.__xor__ = T.__rxor__ = _logic(math.logical_xor, math.bitwise_xor)
+    T.__eq__ = lambda self, other: math.eq(self, other) if isinstance(other, (Tensor, _Number, list, np.ndarray)) else False
+    T.__ne__ = lambda self, other: math.ne(self, other) if isinstance(other, (Tensor, _Number, list, np.ndarray)) else True
+    T.__lt__ = lambda self, other: math.lt(self, other)
+    T.__le__ = lambda self, other: math.le(self, other)
+    T.__gt__ = lambda self, other: math.gt(self, other)
+    T.__ge__ = lambda self, other: math.ge(self, other)
+    T.__getitem__ = indexing.getitem
+    T.__setitem__ = indexing.setitem
+
+    # in-place operators
+    T.__iadd__ = lambda self, other: self.add_(other)
+    T.__isub__ = lambda self, other: self.sub_(other)
+    T.__imul__ = lambda self, other: self.mul_(other)
+    T.__itruediv__ = lambda self, other: self.div_(other)
+    T.__ipow__ = lambda self, other: self.pow_(other)
+    T.__iand__ = lambda self, other: self.copy_(self & other)
+    T.__ior__ = lambda self, other: self.copy_(self | other)
+
+    for mod in (math, reduction, shape, indexing, linalg):
+        for name in getattr(mod, "METHODS", ()):
+            setattr(T, name, getattr(mod, name))
+
+
+_METHOD_NAMES = {
+    math: "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod neg negative pow square "
+          "float_power exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin arcsin acos arccos atan arctan "
+          "sinh cosh tanh sigmoid erf erfc floor ceil trunc fix frac sign sgn abs absolute relu reciprocal isnan isinf "
+          "isfinite logical_not logical_and logical_or logical_xor bitwise_not bitwise_and bitwise_or bitwise_xor round "
+          "atan2 arctan2 hypot clamp clip clamp_min clamp_max maximum minimum fmax fmin lerp nan_to_num eq ne not_equal lt "
+          "less le less_equal gt greater ge greater_equal equal allclose isclose clone",
+    reduction: "sum nansum mean nanmean prod var std norm logsumexp cumsum cumprod max min amax amin aminmax argmax "
+               "argmin median all any count_nonzero",
+    shape: "view reshape view_as reshape_as flatten unflatten squeeze unsqueeze transpose swapaxes swapdims t permute "
+           "movedim moveaxis expand expand_as broadcast_to repeat tile repeat_interleave select narrow unbind split "
+           "chunk tensor_split flip fliplr flipud roll tril triu diagonal diag diag_embed contiguous",
+    indexing: "gather scatter scatter_ scatter_add scatter_add_ index_select index_add index_add_ masked_fill "
+              "masked_fill_ masked_select take take_along_dim nonzero argwhere sort argsort topk kthvalue unique "
+              "index_put index_put_",
+    linalg: "matmul mm bmm mv dot outer ger addmm baddbmm inner",
+}
+for _mod, _names in _METHOD_NAMES.items():
+    _mod.METHODS = _names.split()
+
+
+def _inplace(fn_name, prim_of):
+    def method(self, *args, **kwargs):
+        p, a, params = prim_of(self, *args, **kwargs)
+        return apply_(p, (self,) + a, params)
+    method.__name__ = fn_name
+    return method
+
+
+def _unary_inplace(p):
+    return lambda self: (self,) and apply_(p, (self,))
+
+
+def _bind_inplace():
+    T = Tensor
+    T.add_ = lambda self, other, *, alpha=1: apply_(P.add, (self, other)) if alpha == 1 else \
+        apply_(P.add_scaled, (self, other), {"alpha": alpha})
+    T.sub_ = lambda self, other, *, alpha=1: apply_(P.sub, (self, other)) if alpha == 1 else \
+        apply_(P.sub_scaled, (self, other), {"alpha": alpha})
+    T.mul_ = lambda self, other: apply_(P.mul, (self, other))
+    T.div_ = lambda self, other, *, rounding_mode=None: apply_(P.div, (self, other)) if rounding_mode is None else \
+        self.copy_(math.div(self, other, rounding_mode=rounding_mode))
+    T.pow_ = lambda self, e: apply_(P.pow_scalar, (self, e)) if isinstance(e, _Number) else \
+        apply_(P.pow_tensor, (self, e))
+    T.neg_ = lambda self: apply_(P.neg, (self,))
+    for name in ("exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "floor", "ceil",
+                 "trunc", "frac", "sign", "reciprocal", "expm1", "log1p", "log2", "log10", "exp2", "erf", "erfc",
+                 "asin", "acos", "atan", "sinh", "cosh"):
+        p = getattr(P, name) if hasattr(P, name) else None
+        setattr(T, name + "_", (lambda p: lambda self: apply_(p, (self,)))(p))
+    T.abs_ = lambda self: apply_(P.abs_, (self,))
+    T.round_ = lambda self, *, decimals=0: self.copy_(math.round(self, decimals=decimals))
+    T.clamp_ = lambda self, min=None, max=None: apply_(P.clamp, (self,), {"lo": math._scalar(min),
+                                                                           "hi": math._scalar(max)}) \
+        if not (isinstance(min, Tensor) and min._data.ndim) and not (isinstance(max, Tensor) and max._data.ndim) \
+        else self.copy_(math.clamp(self, min, max))
+    T.clip_ = T.clamp_
+    T.clamp_min_ = lambda self, min: self.clamp_(min=min)
+    T.clamp_max_ = lambda self, max: self.clamp_(max=max)
+    T.copy_ = lambda self, src, non_blocking=False: apply_(P.copy_from, (self, src if isinstance(src, Tensor)
+                                                                         else creation.tensor(src)))
+    T.fill_ = lambda self, value: apply_(P.fill_tensor, (self, value), {"value": value._data}) \
+        if isinstance(value, Tensor) and value._requires_grad else \
+        apply_(P.fill, (self,), {"value": value.item() if isinstance(value, Tensor) else value})
+    T.zero_ = lambda self: apply_(P.fill, (self,), {"value": 0})
+    T.lerp_ = lambda self, end, weight: self.copy_(math.lerp(self, end, weight))
+    T.addcmul_ = lambda self, t1, t2, *, value=1: self.add_(t1 * t2 * value if value != 1 else t1 * t2)
+    T.addcdiv_ = lambda self, t1, t2, *, value=1: self.add_(t1 / t2 * value if value != 1 else t1 / t2)
+    T.maximum_ = lambda self, other: self.copy_(math.maximum(self, other))
+    T.t_ = lambda self: _set_storage(self, shape.t(self))
+    T.transpose_ = lambda self, d0, d1: _set_storage(self, shape.transpose(self, d0, d1))
+    T.unsqueeze_ = lambda self, d: _set_storage(self, shape.unsqueeze(self, d))
+    T.squeeze_ = lambda self, d=None: _set_storage(self, shape.squeeze(self, d))
+
+
+def _set_storage(self, other):
+    self._data = other._data
+    return self
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """torch.addcmul: input + value * tensor1 * tensor2."""
+    return input + (tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """torch.addcdiv: input + value * tensor1 / tensor2."""
+    return input + (tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+
+
+# ---- conversions --------------------------------------------------------------------------------
+def to(self, *args, **kwargs):
+    """torch.Tensor.to(dtype) / to(device) / to(other) / to(device, dtype); returns self when nothing changes."""
+    dtype = kwargs.get("dtype")
+    copy = kwargs.get("copy", False)
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a._dtype
+        elif isinstance(a, _dtype.dtype) or (a is not None and not isinstance(a, str) and not hasattr(a, "type")
+                                                and not isinstance(a, int)):
+            dtype = a
+        else:
+            from ._tensor import _check_device
+            _check_device(a)
+    if "device" in kwargs:
+        from ._tensor import _check_device
+        _check_device(kwargs["device"])
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else None
+    if dtype is None or dtype is self._dtype:
+        return self.clone() if copy else self
+    return apply(P.to_copy, (self,), {"dtype": dtype})
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+
+
+def type_(self, dtype=None, non_blocking=False):
+    """torch.Tensor.type: the type string, or a cast."""
+    if dtype is None:
+        return "torch." + _TYPE_NAMES[self._dtype.name]
+    if isinstance(dtype, str):
+        inv = {v: k for k, v in _TYPE_NAMES.items()}
+        dtype = getattr(_dtype, inv[dtype.split(".")[-1]].replace("bool", "bool_"))
+    return to(self, dtype)
+
+
+def _bind_conversions():
+    T = Tensor
+    T.to = to
+    T.type = type_
+    T.type_as = lambda self, other: to(self, other._dtype)
+    for name, dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+                     ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
+                     ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool_),
+                     ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):
+        setattr(T, name, (lambda dt: lambda self, memory_format=None: to(self, dt))(dt))
+    T.cpu = lambda self, memory_format=None: self
+    T.cuda = lambda self, device=None, non_blocking=False: to(self, "cuda")
+    T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: creation.tensor(
+        data, dtype=dtype or self._dtype, requires_grad=requires_grad)
+    T.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
+        *size, dtype=dtype or self._dtype, requires_grad=requires_grad)
+    T.new_ones = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.ones(
+        *size, dtype=dtype or self._dtype, requires_grad=requires_grad)
+    T.new_empty = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.empty(
+        *size, dtype=dtype or self._dtype, requires_grad=requires_grad)
+    T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: creation.full(
+        size, fill_value, dtype=dtype or self._dtype, requires_grad=requires_grad)
+    T.addcmul = addcmul
+    T.addcdiv = addcdiv
+    T.softmax = lambda self, dim, dtype=None: _F().softmax(self, dim, dtype=dtype)
+    T.log_softmax = lambda self, dim, dtype=None: _F().log_softmax(self, dim, dtype=dtype)
+    T.var_mean = reduction.var_mean
+    T.std_mean = reduction.std_mean
+    T.T = property(lambda self: shape.permute(self, *reversed(range(self._data.ndim))))
+    T.mT = property(lambda self: shape.transpose(self, -2, -1))
+    T.H = property(lambda self: shape.permute(self, *reversed(range(self._data.ndim))))
+    T.real = property(lambda self: _make(self._data.real, self._dtype.to_real()))
+    T.imag = property(lambda self: _make(self._data.imag, self._dtype.to_real()))
+    T.conj = lambda self: _make(np.conj(self._data), self._dtype) if self._dtype.is_complex else self
+    T.is_signed = lambda self: self._dtype.is_signed
+    T.get_device = lambda self: -1
+    T.apply_ = lambda self, fn: _apply_py(self, fn)
+
+
+def _apply_py(self, fn):
+    flat = self._data.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = fn(flat[i].item())
+    return self
+
+
+def _F():
+    from .nn import functional
+    return functional
+
+
+_methods()
+_bind_inplace()
+_bind_conversions()

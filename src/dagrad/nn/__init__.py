@@ -1,0 +1,2 @@
+"""dagrad.nn: modules, parameters, functional, init."""
+from . import functional

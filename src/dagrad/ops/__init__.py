@@ -1,0 +1,1 @@
+"""Public composite functions by family; each routes to the primitives through dagrad._dispatch.apply."""

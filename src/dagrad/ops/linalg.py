@@ -1,0 +1,186 @@
+"""Matrix products: matmul (every rank pairing torch allows), mm, bmm, mv, dot, outer, einsum, addmm, tensordot."""
+import string
+
+from .._dispatch import apply
+from .._tensor import Tensor
+from ..prims import linalg as L
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _same_dtype(a, b):
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a._dtype.name]} != "
+                           f"{_C_NAMES[b._dtype.name]}")
+
+
+def _shape_str(s):
+    return "x".join(map(str, s))
+
+
+def mm(input, mat2):
+    """torch.mm: (n x k) @ (k x m)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if input._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input._data.shape)} and "
+                           f"{_shape_str(mat2._data.shape)})")
+    _same_dtype(input, mat2)
+    return apply(L.mm, (input, mat2))
+
+
+def bmm(input, mat2):
+    """torch.bmm: batched (b x n x k) @ (b x k x m)."""
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    b, n, k = input._data.shape
+    if mat2._data.shape[:2] != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: "
+                           f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    _same_dtype(input, mat2)
+    return apply(L.bmm, (input, mat2))
+
+
+def mv(input, vec):
+    """torch.mv: matrix @ vector."""
+    if input._data.ndim != 2 or vec._data.ndim != 1 or input._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat ({_shape_str(input._data.shape)}), "
+                           f"vec ({vec._data.shape[0]})")
+    _same_dtype(input, vec)
+    return apply(L.mv, (input, vec))
+
+
+def dot(input, other):
+    """torch.dot: inner product of two 1-d tensors."""
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    if input._data.shape != other._data.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._data.shape[0]}] and src "
+                           f"[{other._data.shape[0]}] to have the same number of elements, but got "
+                           f"{input._data.shape[0]} and {other._data.shape[0]} elements respectively")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input._dtype.name.capitalize()} "
+                           f"and {other._dtype.name.capitalize()}")
+    return apply(L.dot, (input, other))
+
+
+inner_1d = dot
+
+
+def matmul(input, other):
+    """torch.matmul, dispatching per rank pairing to the node torch records (Dot, Mv, Mm, SqueezeBackward4, ...)."""
+    a, b = input._data.ndim, other._data.ndim
+    if a == 0 or b == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
+    if a == 1 and b == 1:
+        return dot(input, other)
+    if a == 2 and b == 1:
+        return mv(input, other)
+    if a == 2 and b == 2:
+        return mm(input, other)
+    _same_dtype(input, other)
+    k_a = input._data.shape[-1]
+    k_b = other._data.shape[0] if b == 1 else other._data.shape[-2]
+    if k_a != k_b:
+        sa = (1, k_a) if a == 1 else input._data.shape
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa[-2:]) if a <= 2 else _shape_str((-1,) + sa[-1:])} "
+                           f"and {_shape_str(other._data.shape[-2:])})".replace("-1x", f"{int(_prod(sa[:-1]))}x"))
+    if a == 1 and b == 2:
+        return apply(L.vecmat, (input, other))
+    if b == 1:
+        return apply(L.matvec_nd, (input, other))
+    if a == 1:
+        out = apply(L.matmul_nd, (input.unsqueeze(0), other)).squeeze(-2)
+        if out.grad_fn is not None:
+            out.grad_fn.name_override = "UnsafeViewBackward0"
+        return out
+    return apply(L.matmul_nd, (input, other))
+
+
+def _prod(s):
+    n = 1
+    for v in s:
+        n *= v
+    return n
+
+
+def outer(input, vec2):
+    """torch.outer (recorded as a broadcast multiply, as torch does)."""
+    return input.reshape(-1, 1) * vec2
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """torch.addmm: beta * input + alpha * (mat1 @ mat2)."""
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(mat1._data.shape)} and "
+                           f"{_shape_str(mat2._data.shape)})")
+    return apply(L.addmm, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """torch.baddbmm: beta * input + alpha * (batch1 @ batch2)."""
+    return apply(L.baddbmm, (input, batch1, batch2), {"beta": beta, "alpha": alpha})
+
+
+def _explicit_spec(equation, operands):
+    """Rewrite an einsum equation without spaces, ellipses or an implicit output."""
+    eq = equation.replace(" ", "")
+    ins, _, out = eq.partition("->")
+    subs = ins.split(",")
+    used = set(eq) - set(".,->")
+    free = [c for c in string.ascii_letters if c not in used]
+    n_ell = max((op._data.ndim - len(s.replace("...", "")) for s, op in zip(subs, operands) if "..." in s), default=0)
+    ell = "".join(free[:n_ell])
+    new_subs = []
+    for s, op in zip(subs, operands):
+        if "..." in s:
+            k = op._data.ndim - len(s.replace("...", ""))
+            s = s.replace("...", ell[n_ell - k:])
+        new_subs.append(s)
+    if "->" not in eq:
+        letters = "".join(new_subs)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return ",".join(new_subs) + "->" + out
+
+
+def einsum(equation, *operands):
+    """torch.einsum (ellipses and implicit outputs supported)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    spec = _explicit_spec(equation, operands)
+    return apply(L.einsum, tuple(operands), {"spec": spec})
+
+
+def tensordot(a, b, dims=2):
+    """torch.tensordot: contract the last ``dims`` dims of a with the first of b (or the listed dims)."""
+    if isinstance(dims, int):
+        da = list(range(a._data.ndim - dims, a._data.ndim))
+        db = list(range(dims))
+    else:
+        da, db = ([dims[0]] if isinstance(dims[0], int) else list(dims[0])), \
+            ([dims[1]] if isinstance(dims[1], int) else list(dims[1]))
+    da = [d % a._data.ndim for d in da]
+    db = [d % b._data.ndim for d in db]
+    fa = [d for d in range(a._data.ndim) if d not in da]
+    fb = [d for d in range(b._data.ndim) if d not in db]
+    k = _prod(a._data.shape[d] for d in da)
+    am = a.permute(*(fa + da)).reshape(-1, k)
+    bm = b.permute(*(db + fb)).reshape(k, -1)
+    return am.mm(bm).reshape(*([a._data.shape[d] for d in fa] + [b._data.shape[d] for d in fb]))
+
+
+def inner(input, other):
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))

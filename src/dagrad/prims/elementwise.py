@@ -1,0 +1,212 @@
+"""Elementwise primitives: arithmetic, powers, transcendental functions, rounding, clamps, selection.
+
+Each VJP line states d(out)/d(input) times the incoming gradient ``g``; broadcasting is undone and
+dtypes restored centrally by the engine, never here.
+"""
+import math
+
+import numpy as np
+
+from .._dtype import bool_
+from ._prim import prim
+
+# ---- arithmetic ---------------------------------------------------------------------------------
+add = prim("AddBackward0", lambda xp, x, y: xp.add(x, y), lambda g, out, x, y: g, lambda g, out, x, y: g)
+add_scaled = prim("AddBackward0", lambda xp, x, y, alpha: xp.add(x, xp.multiply(y, alpha)),
+                  lambda g, out, x, y, alpha: g, lambda g, out, x, y, alpha: g * alpha)
+sub = prim("SubBackward0", lambda xp, x, y: xp.subtract(x, y), lambda g, out, x, y: g, lambda g, out, x, y: -g)
+sub_scaled = prim("SubBackward0", lambda xp, x, y, alpha: xp.subtract(x, xp.multiply(y, alpha)),
+                  lambda g, out, x, y, alpha: g, lambda g, out, x, y, alpha: g * (-alpha))
+rsub = prim("RsubBackward1", lambda xp, x, y: xp.subtract(y, x), lambda g, out, x, y: -g, lambda g, out, x, y: g)
+mul = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y),
+           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
+div = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y),
+           lambda g, out, x, y: g / y, lambda g, out, x, y: -g * x / (y * y), save="xy", promote="float")
+neg = prim("NegBackward0", lambda xp, x: xp.negative(x), lambda g, out, x: -g)
+reciprocal = prim("ReciprocalBackward0", lambda xp, x: xp.reciprocal(x), lambda g, out, x: -g * out * out,
+                  save_out=True, promote="float")
+pow_scalar = prim("PowBackward0", lambda xp, x, y: xp.power(x, y),
+                  lambda g, out, x, y: g * 0.0 if y == 0 else g * y * x.pow(y - 1), save="x")
+pow_tensor = prim("PowBackward1", lambda xp, x, y: xp.power(x, y),
+                  lambda g, out, x, y: g * y * x.pow(y - 1),
+                  lambda g, out, x, y: g * out * x.log().masked_fill((x == 0) & (y >= 0), 0.0),
+                  save="xy", save_out=True)
+rpow = prim("PowBackward2", lambda xp, x, y: xp.power(y, x),
+            lambda g, out, x, y: g * out * math.log(y) if y != 0 else g * 0.0, save_out=True, promote="float")
+abs_ = prim("AbsBackward0", lambda xp, x: xp.abs(x), lambda g, out, x: g * x.sign(), save="x")
+remainder = prim("RemainderBackward0", lambda xp, x, y: xp.remainder(x, y),
+                 lambda g, out, x, y: g, lambda g, out, x, y: -g * (x / y).floor(), save="xy")
+fmod = prim("FmodBackward0", lambda xp, x, y: xp.fmod(x, y),
+            lambda g, out, x, y: g, lambda g, out, x, y: -g * (x / y).trunc(), save="xy")
+floor_divide = prim("FloorDivideBackward0", lambda xp, x, y: xp.floor_divide(x, y))
+
+# ---- exponentials and logarithms ---------------------------------------------------------------
+exp = prim("ExpBackward0", lambda xp, x: xp.exp(x), lambda g, out, x: g * out, save_out=True, promote="float")
+exp2 = prim("Exp2Backward0", lambda xp, x: xp.exp2(x), lambda g, out, x: g * out * math.log(2.0),
+            save_out=True, promote="float")
+expm1 = prim("Expm1Backward0", lambda xp, x: xp.expm1(x), lambda g, out, x: g * (out + 1), save_out=True,
+             promote="float")
+log = prim("LogBackward0", lambda xp, x: xp.log(x), lambda g, out, x: g / x, save="x", promote="float")
+log2 = prim("Log2Backward0", lambda xp, x: xp.log2(x), lambda g, out, x: g / (x * math.log(2.0)), save="x",
+            promote="float")
+log10 = prim("Log10Backward0", lambda xp, x: xp.log10(x), lambda g, out, x: g / (x * math.log(10.0)),
+             save="x", promote="float")
+log1p = prim("Log1PBackward0", lambda xp, x: xp.log1p(x), lambda g, out, x: g / (x + 1), save="x",
+             promote="float")
+sqrt = prim("SqrtBackward0", lambda xp, x: xp.sqrt(x), lambda g, out, x: g / (2 * out), save_out=True,
+            promote="float")
+rsqrt = prim("RsqrtBackward0", lambda xp, x: 1 / xp.sqrt(x), lambda g, out, x: -0.5 * g * out.pow(3),
+             save_out=True, promote="float")
+
+# ---- trigonometric and hyperbolic --------------------------------------------------------------
+sin = prim("SinBackward0", lambda xp, x: xp.sin(x), lambda g, out, x: g * x.cos(), save="x", promote="float")
+cos = prim("CosBackward0", lambda xp, x: xp.cos(x), lambda g, out, x: -g * x.sin(), save="x", promote="float")
+tan = prim("TanBackward0", lambda xp, x: xp.tan(x), lambda g, out, x: g * (1 + out * out), save_out=True,
+           promote="float")
+asin = prim("AsinBackward0", lambda xp, x: xp.arcsin(x), lambda g, out, x: g * (1 - x * x).rsqrt(), save="x",
+            promote="float")
+acos = prim("AcosBackward0", lambda xp, x: xp.arccos(x), lambda g, out, x: -g * (1 - x * x).rsqrt(), save="x",
+            promote="float")
+atan = prim("AtanBackward0", lambda xp, x: xp.arctan(x), lambda g, out, x: g / (1 + x * x), save="x",
+            promote="float")
+atan2 = prim("Atan2Backward0", lambda xp, x, y: xp.arctan2(x, y),
+             lambda g, out, x, y: g * y / (x * x + y * y), lambda g, out, x, y: -g * x / (x * x + y * y),
+             save="xy", promote="float")
+sinh = prim("SinhBackward0", lambda xp, x: xp.sinh(x), lambda g, out, x: g * x.cosh(), save="x", promote="float")
+cosh = prim("CoshBackward0", lambda xp, x: xp.cosh(x), lambda g, out, x: g * x.sinh(), save="x", promote="float")
+# d/dx tanh(x) = 1 - tanh(x)^2: reuse out
+tanh = prim("TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, out, x: g * (1 - out * out), save_out=True,
+            promote="float")
+
+
+def _sigmoid(xp, x):
+    # 1 / (1 + e^-x) overflows for very negative x; the tanh form is exact and stable
+    return (xp.tanh(x * 0.5) + 1) * 0.5 if x.dtype != np.float16 else (1 / (1 + xp.exp(-x))).astype(x.dtype)
+
+
+sigmoid = prim("SigmoidBackward0", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
+               promote="float")
+_erf = np.frompyfunc(math.erf, 1, 1)
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _erf_np(xp, x, fn):
+    return fn(x).astype(x.dtype) if x.size else x.copy()
+
+
+erf = prim("ErfBackward0", lambda xp, x: _erf_np(xp, x, _erf),
+           lambda g, out, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), save="x", promote="float")
+erfc = prim("ErfcBackward0", lambda xp, x: _erf_np(xp, x, _erfc),
+            lambda g, out, x: -g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), save="x", promote="float")
+
+# ---- rounding: piecewise constant, so the gradient is zero ------------------------------------
+floor = prim("FloorBackward0", lambda xp, x: xp.floor(x) if x.dtype.kind in "fc" else x.copy(),
+             lambda g, out, x: g * 0)
+ceil = prim("CeilBackward0", lambda xp, x: xp.ceil(x) if x.dtype.kind in "fc" else x.copy(),
+            lambda g, out, x: g * 0)
+trunc = prim("TruncBackward0", lambda xp, x: xp.trunc(x) if x.dtype.kind in "fc" else x.copy(),
+             lambda g, out, x: g * 0)
+round_ = prim("RoundBackward0", lambda xp, x: xp.round(x) if x.dtype.kind in "fc" else x.copy(),
+              lambda g, out, x: g * 0)
+round_decimals = prim("RoundBackward1", lambda xp, x, decimals: xp.round(x, decimals),
+                      lambda g, out, x, decimals: g * 0)
+sign = prim("SignBackward0", lambda xp, x: xp.sign(x) if x.dtype != np.bool_ else x.copy(),
+            lambda g, out, x: g * 0)
+frac = prim("FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, out, x: g)
+
+# ---- clamps, max/min, selection --------------------------------------------------------------
+relu = prim("ReluBackward0", lambda xp, x: xp.maximum(x, 0), lambda g, out, x: g * (out > 0), save_out=True)
+
+
+def _clamp(xp, x, lo, hi):
+    if lo is not None:
+        x = xp.maximum(x, lo)
+    if hi is not None:
+        x = xp.minimum(x, hi)
+    return x
+
+
+def _clamp_mask(x, lo, hi):
+    mask = None
+    if lo is not None:
+        mask = x >= lo
+    if hi is not None:
+        m = x <= hi
+        mask = m if mask is None else mask & m
+    return mask
+
+
+clamp = prim("ClampBackward1", lambda xp, x, lo, hi: _clamp(xp, x, lo, hi),
+             lambda g, out, x, lo, hi: g * _clamp_mask(x, lo, hi), save="x")
+clamp_tensor = prim("ClampBackward0", lambda xp, x, lo, hi: _clamp(xp, x, lo, hi),
+                    lambda g, out, x, lo, hi: g * _clamp_mask(x, lo, hi),
+                    lambda g, out, x, lo, hi: g * (x < lo),
+                    lambda g, out, x, lo, hi: g * (x > hi) if lo is None else g * ((x > hi) & (lo <= hi)),
+                    save="xyz")
+
+
+def _split_ties(g, x, y, x_wins):
+    # where x == y the gradient is shared equally, as torch does for maximum/minimum
+    return (g * x_wins + g * 0.5 * (x == y))
+
+
+maximum = prim("MaximumBackward0", lambda xp, x, y: xp.maximum(x, y),
+               lambda g, out, x, y: _split_ties(g, x, y, x > y), lambda g, out, x, y: _split_ties(g, y, x, y > x),
+               save="xy")
+minimum = prim("MinimumBackward0", lambda xp, x, y: xp.minimum(x, y),
+               lambda g, out, x, y: _split_ties(g, x, y, x < y), lambda g, out, x, y: _split_ties(g, y, x, y < x),
+               save="xy")
+fmax = prim("FmaxBackward0", lambda xp, x, y: xp.fmax(x, y),
+            lambda g, out, x, y: g * ((x >= y) | y.isnan()), lambda g, out, x, y: g * (~((x >= y) | y.isnan())),
+            save="xy")
+fmin = prim("FminBackward0", lambda xp, x, y: xp.fmin(x, y),
+            lambda g, out, x, y: g * ((x <= y) | y.isnan()), lambda g, out, x, y: g * (~((x <= y) | y.isnan())),
+            save="xy")
+where = prim("WhereBackward0", lambda xp, c, x, y: xp.where(c, x, y), None,
+             lambda g, out, c, x, y: g * c, lambda g, out, c, x, y: g * (~c), save="x", promote=None)
+lerp = prim("LerpBackward0", lambda xp, x, y, w: x + w * (y - x),
+            lambda g, out, x, y, w: g * (1 - w), lambda g, out, x, y, w: g * w, save="z")
+lerp_tensor = prim("LerpBackward1", lambda xp, x, y, w: x + w * (y - x),
+                   lambda g, out, x, y, w: g * (1 - w), lambda g, out, x, y, w: g * w,
+                   lambda g, out, x, y, w: g * (y - x), save="xyz")
+hypot = prim("HypotBackward0", lambda xp, x, y: xp.hypot(x, y),
+             lambda g, out, x, y: g * x / out, lambda g, out, x, y: g * y / out, save="xy", save_out=True,
+             promote="float")
+nan_to_num = prim("NanToNumBackward0",
+                  lambda xp, x, nan, posinf, neginf: xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+                  lambda g, out, x, nan, posinf, neginf: g * x.isfinite(), save="x")
+
+# ---- copies and casts ----------------------------------------------------------------------------
+clone = prim("CloneBackward0", lambda xp, x: x.copy(), lambda g, out, x: g, promote=None)
+to_copy = prim("ToCopyBackward0", lambda xp, x, dtype: x.astype(dtype.np), lambda g, out, x, dtype: g,
+               promote=None)
+copy_from = prim("CopyBackwards", lambda xp, x, src: xp.broadcast_to(src, x.shape).astype(x.dtype),
+                 lambda g, out, x, src: g * 0, lambda g, out, x, src: g, promote=None)
+fill = prim("FillBackward0", lambda xp, x, value: xp.full_like(x, value), lambda g, out, x, value: g * 0,
+            promote=None)
+fill_tensor = prim("FillBackward1", lambda xp, x, value: xp.full_like(x, value),
+                   lambda g, out, x, value: g * 0, lambda g, out, x, value: g.sum(), promote=None)
+
+
+# ---- comparisons and logic (not differentiable) -------------------------------------------------
+def _cmp(name, fn):
+    return prim(name, fn, out_dtype=bool_)
+
+
+eq = _cmp("EqBackward0", lambda xp, x, y: xp.equal(x, y))
+ne = _cmp("NeBackward0", lambda xp, x, y: xp.not_equal(x, y))
+lt = _cmp("LtBackward0", lambda xp, x, y: xp.less(x, y))
+le = _cmp("LeBackward0", lambda xp, x, y: xp.less_equal(x, y))
+gt = _cmp("GtBackward0", lambda xp, x, y: xp.greater(x, y))
+ge = _cmp("GeBackward0", lambda xp, x, y: xp.greater_equal(x, y))
+logical_and = _cmp("LogicalAnd", lambda xp, x, y: xp.logical_and(x, y))
+logical_or = _cmp("LogicalOr", lambda xp, x, y: xp.logical_or(x, y))
+logical_xor = _cmp("LogicalXor", lambda xp, x, y: xp.logical_xor(x, y))
+logical_not = prim("LogicalNot", lambda xp, x: xp.logical_not(x), out_dtype=bool_, promote=None)
+isnan = prim("IsNan", lambda xp, x: xp.isnan(x), out_dtype=bool_, promote=None)
+isinf = prim("IsInf", lambda xp, x: xp.isinf(x), out_dtype=bool_, promote=None)
+isfinite = prim("IsFinite", lambda xp, x: xp.isfinite(x), out_dtype=bool_, promote=None)
+bitwise_and = prim("BitwiseAnd", lambda xp, x, y: xp.bitwise_and(x, y))
+bitwise_or = prim("BitwiseOr", lambda xp, x, y: xp.bitwise_or(x, y))
+bitwise_xor = prim("BitwiseXor", lambda xp, x, y: xp.bitwise_xor(x, y))
+bitwise_not = prim("BitwiseNot", lambda xp, x: xp.invert(x), promote=None)

@@ -1,0 +1,66 @@
+"""Matrix-product primitives: mm, bmm, mv, dot, matmul (batched), addmm, baddbmm, einsum."""
+import numpy as np
+
+from ._prim import prim
+
+
+def _mT(t):
+    return t.transpose(-1, -2)
+
+
+mm = prim("MmBackward0", lambda xp, x, y: xp.matmul(x, y),
+          lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: x.t().mm(g), save="xy")
+bmm = prim("BmmBackward0", lambda xp, x, y: xp.matmul(x, y),
+           lambda g, out, x, y: g.bmm(_mT(y)), lambda g, out, x, y: _mT(x).bmm(g), save="xy")
+mv = prim("MvBackward0", lambda xp, x, y: xp.matmul(x, y),
+          lambda g, out, x, y: g.outer(y), lambda g, out, x, y: x.t().mv(g), save="xy")
+dot = prim("DotBackward0", lambda xp, x, y: xp.dot(x, y),
+           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
+# general n-d matmul with broadcasting batch dims; the engine sums broadcast batch dims away
+matmul_nd = prim("UnsafeViewBackward0", lambda xp, x, y: xp.matmul(x, y),
+                 lambda g, out, x, y: g.matmul(_mT(y)), lambda g, out, x, y: _mT(x).matmul(g), save="xy")
+vecmat = prim("SqueezeBackward4", lambda xp, x, y: xp.matmul(x, y),
+              lambda g, out, x, y: y.matmul(g.unsqueeze(-1)).squeeze(-1),
+              lambda g, out, x, y: x.unsqueeze(-1) * g.unsqueeze(-2) if y.dim() == 2
+              else x.unsqueeze(-1) * g.unsqueeze(-2), save="xy")
+matvec_nd = prim("UnsafeViewBackward0", lambda xp, x, y: xp.matmul(x, y),
+                 lambda g, out, x, y: g.unsqueeze(-1) * y, lambda g, out, x, y: (x * g.unsqueeze(-1)), save="xy")
+addmm = prim("AddmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha * xp.matmul(x, y) if (
+    beta != 1 or alpha != 1) else b + xp.matmul(x, y),
+    lambda g, out, b, x, y, beta, alpha: g * beta if beta != 1 else g,
+    lambda g, out, b, x, y, beta, alpha: g.mm(y.t()) * alpha if alpha != 1 else g.mm(y.t()),
+    lambda g, out, b, x, y, beta, alpha: x.t().mm(g) * alpha if alpha != 1 else x.t().mm(g), save="yz")
+baddbmm = prim("BaddbmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha * xp.matmul(x, y),
+               lambda g, out, b, x, y, beta, alpha: g * beta,
+               lambda g, out, b, x, y, beta, alpha: g.bmm(_mT(y)) * alpha,
+               lambda g, out, b, x, y, beta, alpha: _mT(x).bmm(g) * alpha, save="yz")
+
+
+def _einsum_vjp(g, out, needs, *xs, spec):
+    """d einsum / d operand i: contract g with the other operands back to operand i's subscripts."""
+    from ..ops.linalg import einsum
+    ins, outs = spec.split("->")
+    subs = ins.split(",")
+    grads = []
+    for i, need in enumerate(needs):
+        if not need:
+            grads.append(None)
+            continue
+        others = [s for j, s in enumerate(subs) if j != i]
+        target = subs[i]
+        # letters of operand i summed away entirely (absent elsewhere) are restored by broadcasting
+        present = set(outs) | set("".join(others))
+        kept = "".join(c for c in target if c in present)
+        r = einsum(",".join([outs] + others) + "->" + "".join(dict.fromkeys(kept)),
+                   g, *[x for j, x in enumerate(xs) if j != i])
+        if kept != target:
+            # repeated letters (diagonals) or summed-away letters: expand through a ones tensor
+            from ..ops.creation import ones
+            shape = xs[i].shape
+            r = einsum("".join(dict.fromkeys(kept)) + "," + target + "->" + target, r,
+                       ones(shape, dtype=g.dtype))
+        grads.append(r)
+    return grads
+
+
+einsum = prim("EinsumBackward0", lambda xp, *xs, spec: xp.einsum(spec, *xs, optimize=len(xs) > 2), vjp_all=_einsum_vjp)
