@@ -128,3 +128,6 @@ class _Backends:
 
 
 backends = _Backends()
+
+from . import optim, utils  # noqa: E402
+from .serialization import *  # noqa: E402,F401,F403  (save, load)
