@@ -8,22 +8,43 @@ def _mT(t):
     return t.transpose(-1, -2)
 
 
-mm = prim("MmBackward0", lambda xp, x, y: xp.matmul(x, y),
+def _matmul(xp, x, y):
+    """xp.matmul, except that short float32/float16 inner products are summed in order, one k at a time.
+
+    torch's CPU kernels accumulate small inner products sequentially; BLAS blocks them differently, and the
+    last-bit difference changes printed digits of small examples such as the tutorial's. For k <= 8 the
+    sequential sum costs a few vector ops and reproduces torch's bits.
+    """
+    k = x.shape[-1]
+    if k > 8 or x.dtype.kind != "f" or x.dtype.itemsize > 4 or y.ndim == 0:
+        return xp.matmul(x, y)
+    yk = y if y.ndim > 1 else y[:, None]
+    acc = x[..., 0:1] * yk[..., 0:1, :]
+    for i in range(1, k):
+        acc = acc + x[..., i:i + 1] * yk[..., i:i + 1, :]
+    if x.ndim == 1:
+        acc = acc[..., 0, :]
+    if y.ndim == 1:
+        acc = acc[..., 0]
+    return acc
+
+
+mm = prim("MmBackward0", lambda xp, x, y: _matmul(xp, x, y),
           lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: x.t().mm(g), save="xy")
-bmm = prim("BmmBackward0", lambda xp, x, y: xp.matmul(x, y),
+bmm = prim("BmmBackward0", lambda xp, x, y: _matmul(xp, x, y),
            lambda g, out, x, y: g.bmm(_mT(y)), lambda g, out, x, y: _mT(x).bmm(g), save="xy")
-mv = prim("MvBackward0", lambda xp, x, y: xp.matmul(x, y),
+mv = prim("MvBackward0", lambda xp, x, y: _matmul(xp, x, y),
           lambda g, out, x, y: g.outer(y), lambda g, out, x, y: x.t().mv(g), save="xy")
-dot = prim("DotBackward0", lambda xp, x, y: xp.dot(x, y),
+dot = prim("DotBackward0", lambda xp, x, y: _matmul(xp, x, y),
            lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
 # general n-d matmul with broadcasting batch dims; the engine sums broadcast batch dims away
-matmul_nd = prim("UnsafeViewBackward0", lambda xp, x, y: xp.matmul(x, y),
+matmul_nd = prim("UnsafeViewBackward0", lambda xp, x, y: _matmul(xp, x, y),
                  lambda g, out, x, y: g.matmul(_mT(y)), lambda g, out, x, y: _mT(x).matmul(g), save="xy")
-vecmat = prim("SqueezeBackward4", lambda xp, x, y: xp.matmul(x, y),
+vecmat = prim("SqueezeBackward4", lambda xp, x, y: _matmul(xp, x, y),
               lambda g, out, x, y: y.matmul(g.unsqueeze(-1)).squeeze(-1),
               lambda g, out, x, y: x.unsqueeze(-1) * g.unsqueeze(-2) if y.dim() == 2
               else x.unsqueeze(-1) * g.unsqueeze(-2), save="xy")
-matvec_nd = prim("UnsafeViewBackward0", lambda xp, x, y: xp.matmul(x, y),
+matvec_nd = prim("UnsafeViewBackward0", lambda xp, x, y: _matmul(xp, x, y),
                  lambda g, out, x, y: g.unsqueeze(-1) * y, lambda g, out, x, y: (x * g.unsqueeze(-1)), save="xy")
 addmm = prim("AddmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha * xp.matmul(x, y) if (
     beta != 1 or alpha != 1) else b + xp.matmul(x, y),
