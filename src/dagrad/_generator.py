@@ -34,22 +34,20 @@ How torch turns 32-bit draws into values (see ``_mt19937`` for the engine):
   ``p / Exp(1)``; with replacement: a lower-bound search of a double
   uniform in the normalised cumulative sum.
 
-What is bit-for-bit identical to torch 2.13 (CPU, glibc): everything above,
-for every size, float16/32/64 and the integer dtypes, checked against torch
-by ``tests/test_generator.py``.  Limits:
+Bit-for-bit identical to torch 2.13 (CPU, glibc; checked by
+``tests/test_generator.py``): all of the above for every size, float16/32/64
+and the integer dtypes, the state bytes of ``get_state`` and the order of
+``multinomial`` results even among tied keys (libstdc++'s ``nth_element``,
+``sort`` and ``partial_sort`` are replayed for rows with ties).  Limits:
 
-* The float32 vectorised normal emulates torch's AVX2/AVX512 kernels (the
-  capability torch picks on any x86-64 CPU with AVX2).  A CPU that runs
-  torch's DEFAULT kernels (no AVX2, e.g. ``ATEN_CPU_CAPABILITY=default``)
-  computes the same Box-Muller with glibc ``logf``/``sinf``/``cosf``
-  instead; there our values differ from torch's by up to a few ulp in about
-  a third of the entries.
-* float64 transcendental functions are the C library's (``math``), i.e. the
-  same functions torch calls; results follow the libm of the machine.
-* multinomial without replacement matches whenever the selected keys
-  ``p / q`` are distinct.  When categories tie (in practice: asking for more
-  samples than there are non-zero probabilities) torch's order among the
-  tied ones comes from ``std::nth_element`` internals; ours is by index.
+* The float32 vectorised normal emulates torch's AVX2/AVX512 kernels (what
+  torch runs on any x86-64 CPU with AVX2).  Where torch runs its DEFAULT
+  kernels (no AVX2, or ``ATEN_CPU_CAPABILITY=default``) it uses glibc
+  ``logf``/``sinf``/``cosf`` instead, which we do not emulate: there about
+  40% of float32 ``randn(n >= 16)`` values differ from ours in the last bits
+  (absolute difference below 2e-6).  Everything else is unaffected.
+* float64 transcendentals are the C library's (via ``math``), i.e. the
+  functions torch calls; results follow the libm of the machine.
 * bfloat16 is not supported (numpy has no such dtype).
 """
 
@@ -58,7 +56,8 @@ import os
 
 import numpy as np
 
-from ._mt19937 import MT19937, fma32, fma64, libm, log_ps, sincos_ps
+from ._mt19937 import (MT19937, fma32, fma64, libm, log_ps, sincos_ps,
+                       topk_indices_like_torch)
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed",
            "initial_seed", "get_rng_state", "set_rng_state"]
@@ -73,6 +72,7 @@ _M24 = np.uint32((1 << 24) - 1)
 _M53 = _U64((1 << 53) - 1)
 _TWO_PI32 = np.float32(2.0 * math.pi)
 _DIGITS = {_F16: 11, _F32: 24, _F64: 53}
+_CHUNK = 4096          # rows of 16 normals per vectorised Box-Muller pass
 
 # Byte layout of torch.get_rng_state(): CPUGeneratorImplState (5056 bytes).
 _STATE_DTYPE = np.dtype([
@@ -113,9 +113,17 @@ def _limits(dt):
     return int(ii.min), int(ii.max)
 
 
+def _round_trip(v, dt):
+    """static_cast<int64_t>(static_cast<scalar_t>(v)) as x86 computes it
+    (a non-finite or out-of-range value converts to INT64_MIN)."""
+    with np.errstate(over="ignore"):
+        x = float(_cast(np.array([v], np.int64), dt)[0])
+    return int(x) if math.isfinite(x) and -2.0**63 <= x < 2.0**63 else _INT64_MIN
+
+
 def _update_from(frm, digits, dt):
     # Smallest `from` whose dtype value is >= from (torch's update_from).
-    plus1 = int(np.asarray(frm + 1, np.int64).astype(dt).astype(np.float64))
+    plus1 = _round_trip(frm + 1, dt)
     if plus1 < frm:
         n = abs(frm + 1).bit_length() - 1
         frm = plus1 + (1 << (n - digits + 1))
@@ -123,7 +131,7 @@ def _update_from(frm, digits, dt):
 
 
 def _update_to(to, digits, dt):
-    minus1 = int(np.asarray(to - 1, np.int64).astype(dt).astype(np.float64))
+    minus1 = _round_trip(to - 1, dt)
     if minus1 >= to:
         n = abs(to - 1).bit_length() - 1
         to = minus1 - (1 << (n - digits + 1))
@@ -149,9 +157,7 @@ class Generator:
         self._next_float_normal = None    # kept for the state bytes only
         self.manual_seed(DEFAULT_SEED)
 
-    # ------------------------------------------------------------------
-    # seeding and state
-    # ------------------------------------------------------------------
+    # -- seeding and state ---------------------------------------------
     def manual_seed(self, seed):
         """Seed like ``torch.Generator.manual_seed``.
 
@@ -203,8 +209,7 @@ class Generator:
         if raw.dtype != np.uint8:
             raise TypeError(f"RNG state must be a uint8 array, got {raw.dtype}")
         if raw.size != _STATE_DTYPE.itemsize:
-            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_DTYPE.itemsize}"
-                               f" but found the input RNG state size to be {raw.size}")
+            raise RuntimeError(f"Expected an RNG state of size 5056, got {raw.size}")
         st = np.frombuffer(raw.tobytes(), dtype=_STATE_DTYPE)[0]
         nxt = int(st["next"]) & 0xFFFFFFFF
         if not st["seeded"]:
@@ -215,9 +220,7 @@ class Generator:
         self._next_float_normal = (float(st["next_float_normal_sample"])
                                    if st["is_next_float_normal_sample_valid"] else None)
 
-    # ------------------------------------------------------------------
-    # raw uniforms
-    # ------------------------------------------------------------------
+    # -- raw uniforms --------------------------------------------------
     def _u24(self, n):
         """n float32 uniforms in [0, 1) from 24 bits of one draw each."""
         return (self._engine.random(n) & _M24).astype(_F32) * np.float32(2.0 ** -24)
@@ -226,9 +229,7 @@ class Generator:
         """n float64 uniforms in [0, 1) from 53 bits of random64()."""
         return (self._engine.random64(n) & _M53).astype(_F64) * 2.0 ** -53
 
-    # ------------------------------------------------------------------
-    # uniform
-    # ------------------------------------------------------------------
+    # -- uniform -------------------------------------------------------
     def uniform(self, shape, np_dtype, low=0.0, high=1.0):
         """``torch.rand`` / ``Tensor.uniform_(low, high)``."""
         shape, n = _numel(shape)
@@ -245,8 +246,7 @@ class Generator:
         if not lo <= high <= hi:
             raise RuntimeError(f"to is out of bounds for {dt}")
         if low > high:
-            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                               f"from={low} > to={high}")
+            raise RuntimeError(f"uniform_ expects from <= to, but found from={low} > to={high}")
         if high - low > hi:
             raise RuntimeError("uniform_ expects to-from <= max of the dtype")
         if n == 0:
@@ -262,13 +262,10 @@ class Generator:
                 x = fma32(x, t - f, f)
         out = x.astype(dt)
         # a value that rounded up to `to` in the cast is replaced by `from`
-        top = np.asarray(high).astype(_F32).astype(dt) if dt == _F16 else dt.type(high)
-        out[out == top] = np.asarray(low).astype(_F32).astype(dt) if dt == _F16 else dt.type(low)
+        out[out == _cast(high, dt)] = _cast(low, dt)
         return out.reshape(shape)
 
-    # ------------------------------------------------------------------
-    # normal
-    # ------------------------------------------------------------------
+    # -- normal --------------------------------------------------------
     def normal(self, shape, np_dtype, mean=0.0, std=1.0):
         """``torch.randn`` / ``Tensor.normal_(mean, std)`` /
         ``torch.normal(mean: float, std: float, size)``."""
@@ -294,22 +291,25 @@ class Generator:
         fill = lambda d: self._box_muller16_f32(d, m32, s32)  # noqa: E731
         if dt == _F32:
             return self._normal_fill(n, self._u24, fill).reshape(shape)
-        # float16: uniforms are drawn block by block into a float32 buffer
-        full = n // 16
-        out = np.empty(n, _F16)
-        out[:16 * full] = fill(self._u24(16 * full).reshape(full, 16)).ravel().astype(_F16)
-        if n % 16:
-            out[n - 16:] = fill(self._u24(16).reshape(1, 16)).ravel().astype(_F16)
-        return out.reshape(shape)
+        # float16 works on a float32 buffer of 16 uniforms per block
+        return self._normal_fill(n, self._u24, fill, _F16).reshape(shape)
 
     @staticmethod
-    def _normal_fill(n, draw, fill):
-        data = draw(n)
+    def _normal_fill(n, draw, fill, out_dtype=None):
+        """Box-Muller on consecutive blocks of 16 uniforms, then the tail."""
         full = n // 16
-        out = data.copy()
-        out[:16 * full] = fill(data[:16 * full].reshape(full, 16)).ravel()
-        if n % 16:                        # recompute the last 16 from fresh uniforms
-            out[n - 16:] = fill(draw(16).reshape(1, 16)).ravel()
+        blocks = draw(16 * full).reshape(full, 16)
+        out = np.empty((full, 16), out_dtype or blocks.dtype)
+        for i in range(0, full, _CHUNK):        # chunks that stay in cache
+            out[i:i + _CHUNK] = fill(blocks[i:i + _CHUNK])
+        out = out.ravel()
+        if n % 16:
+            # torch draws all n uniforms up front (float16: whole blocks
+            # only), then recomputes the last 16 outputs from 16 fresh ones
+            if out_dtype is None:
+                draw(n % 16)
+            tail = fill(draw(16).reshape(1, 16)).ravel().astype(out.dtype)
+            out = np.concatenate([out[:n - 16], tail])
         return out
 
     @staticmethod
@@ -356,9 +356,7 @@ class Generator:
         v = np.array(vals, dtype=_F64)
         return v + mean if std == 1 else fma64(v, std, mean)
 
-    # ------------------------------------------------------------------
-    # integers
-    # ------------------------------------------------------------------
+    # -- integers ------------------------------------------------------
     def random_int(self, shape, np_dtype, low, high=None):
         """``torch.randint(low, high, size)`` / ``Tensor.random_(low, high)``.
 
@@ -371,14 +369,12 @@ class Generator:
         if high is not None:
             to = int(high)
             if not frm < to:
-                raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                                   f"from={frm} >= to={to}")
+                raise RuntimeError(f"random_ expects 'from' < 'to', got from={frm} >= to={to}")
             if dt in _FLOATS:
                 frm = _update_from(frm, _DIGITS[dt], dt)
                 to = _update_to(to, _DIGITS[dt], dt)
                 if not frm < to:
-                    raise RuntimeError("random_ expects 'from' casted to dtype to be less "
-                                       "than 'to' casted to dtype")
+                    raise RuntimeError("random_ expects 'from' < 'to' once cast to the dtype")
             _check_from_to(frm, to - 1, dt)
             rng = (to - frm) & ((1 << 64) - 1)
         elif frm != _INT64_MIN:
@@ -386,16 +382,14 @@ class Generator:
                 to_inc = 1 << _DIGITS[dt]
                 frm = _update_from(frm, _DIGITS[dt], dt)
                 if not frm < to_inc:
-                    raise RuntimeError("random_ expects 'from' casted to dtype to be less than "
-                                       "or equal to 'to_inc' casted to dtype")
+                    raise RuntimeError("random_ expects 'from' <= 'to_inc' once cast to the dtype")
             else:
                 to_inc = _limits(dt)[1]
             _check_from_to(frm, to_inc, dt)
             rng = (to_inc - frm + 1) & ((1 << 64) - 1)
         else:
             if dt not in (np.dtype(np.int64), _F32, _F64):
-                raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, "
-                                   "double, float and bfloat16")
+                raise RuntimeError("the full 64-bit range needs int64, float32 or float64")
             if n == 0:
                 return np.empty(shape, dt)
             return _cast(self._engine.random64(n).view(np.int64), dt).reshape(shape)
@@ -464,10 +458,12 @@ class Generator:
         if n <= 1:
             return np.arange(n, dtype=np.int64)
         i = np.arange(n, dtype=np.int64)
-        z = self._engine.random(n - 1).astype(np.int64) % (n - i[:-1])
+        # n < 2**32 / 20 here, so the modulo can stay in (fast) uint32
+        z = (self._engine.random(n - 1) % np.arange(n, 1, -1, dtype=np.uint32)).astype(np.int64)
         t = np.append(i[:-1] + z, n - 1)            # position n-1 is final as is
-        order = np.argsort(t, kind="stable")
-        ts = t[order]
+        key = np.sort(t * n + i)                    # steps grouped by target, in order
+        ts = key // n
+        order = key - ts * n
         same = ts[1:] == ts[:-1]
         prev = np.full(n, -1, dtype=np.int64)       # previous step with the same target
         prev[order[1:][same]] = order[:-1][same]
@@ -495,9 +491,7 @@ class Generator:
             out[z] = i
         return out
 
-    # ------------------------------------------------------------------
-    # bernoulli, exponential, multinomial
-    # ------------------------------------------------------------------
+    # -- bernoulli, exponential, multinomial ---------------------------
     def bernoulli(self, p, shape=None, np_dtype=None):
         """``Tensor.bernoulli_(p)`` for a float ``p`` (dropout masks), or
         ``torch.bernoulli(p_array)`` / ``Tensor.bernoulli_(p_array)``."""
@@ -530,8 +524,7 @@ class Generator:
         if not (lambd > 0 and math.isfinite(lambd)):
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
         if dt not in _FLOATS:
-            raise RuntimeError("Exponential distribution is a continuous probability "
-                               f"distribution. dtype must be a floating point but you specified {dt}")
+            raise RuntimeError(f"exponential_ needs a floating point dtype, got {dt}")
         if n == 0:
             return np.empty(shape, dt)
         return _cast((-1.0 / lambd) * libm("log1p", -self._u53(n)), dt).reshape(shape)
@@ -542,15 +535,13 @@ class Generator:
         if probs.ndim not in (1, 2):
             raise RuntimeError("prob_dist must be 1 or 2 dim")
         if probs.dtype not in _FLOATS:
-            raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
-                               f"got: {probs.dtype}")
+            raise RuntimeError(f"multinomial only supports floating-point dtypes, got {probs.dtype}")
         k = int(num_samples)
         if k <= 0:
             raise RuntimeError("cannot sample n_sample <= 0 samples")
         ncat = probs.shape[-1]
         if not replacement and k > ncat:
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) without replacement")
         if ncat > 1 << 24:
             raise RuntimeError("number of categories cannot exceed 2^24")
         rows = probs.reshape(-1, ncat)
@@ -567,14 +558,19 @@ class Generator:
             if k == 1:
                 out = np.argmax(keys, axis=1)[:, None]
             else:
-                out = np.argsort(-keys, axis=1, kind="stable")[:, :k]
+                order = np.argsort(-keys, axis=1, kind="stable")[:, :k + 1]
+                top = np.take_along_axis(keys, order, axis=1)
+                # torch's topk is not stable: replay it where ties matter
+                tied = (top[:, 1:] == top[:, :-1]).any(axis=1) | np.isnan(keys).any(axis=1)
+                out = order[:, :k].copy()
+                for r in np.nonzero(tied)[0]:
+                    out[r] = topk_indices_like_torch(keys[r], k)
         else:
             out = np.empty((rows.shape[0], k), np.int64)
             acc = _F32 if rows.dtype == _F16 else rows.dtype
             for r, row in enumerate(rows):
                 if not (np.all(row >= 0) and np.all(np.isfinite(row))):
-                    raise RuntimeError("invalid multinomial distribution (encountering "
-                                       "probability entry < 0 or infinity or NaN)")
+                    raise RuntimeError("invalid multinomial distribution (entry < 0, inf or NaN)")
                 cum = np.cumsum(row.astype(acc), dtype=acc)   # sequential, like torch
                 total = cum[-1]
                 if not total > 0:

@@ -195,22 +195,25 @@ def fma32(a, b, c):
     The product of two floats is exact in float64 and the float64 sum is
     off by less than half a float64 ulp; casting that to float32 is right
     unless the float64 sum sits exactly on a float32 half-way point while
-    the true sum does not (double rounding).  Only those rare entries are
-    redone with an exact error term, nudged off the tie toward the truth.
+    the true sum does not (double rounding).  Only those rare entries (and
+    any in float32's subnormal range, where the half-way points lie
+    elsewhere) are redone: the sum is rounded to odd with its exact error
+    term before the cast, which makes the second rounding correct.
     """
-    s = np.multiply(a, b, dtype=_F64)
-    s += np.asarray(c, dtype=_F64)
-    s = np.atleast_1d(s)
-    bits = s.view(_U64)
-    risky = (bits & _U64(0x1FFFFFFF)) == _U64(0x10000000)   # float32 tie
-    risky |= np.abs(s) < 2.0 ** -125                      # float32 subnormals
+    s = np.atleast_1d(np.multiply(a, b, dtype=_F64))
+    np.add(s, c, out=s, casting="unsafe")
+    risky = (s.view(_U64) & _U64(0x1FFFFFFF)) == _U64(0x10000000)
+    tiny = np.abs(s) < 2.0 ** -125
+    if tiny.any():
+        risky |= tiny
     if risky.any():
         idx = np.nonzero(risky)[0]
         a64 = np.broadcast_to(np.asarray(a, _F64), s.shape)[idx]
         b64 = np.broadcast_to(np.asarray(b, _F64), s.shape)[idx]
         c64 = np.broadcast_to(np.asarray(c, _F64), s.shape)[idx]
         ss, err = _two_sum(a64 * b64, c64)
-        s[idx] = np.where(err != 0, _toward(ss, err), ss)
+        even = (ss.view(_U64) & _U64(1)) == 0
+        s[idx] = np.where((err != 0) & even, _toward(ss, err), ss)
     return s.astype(_F32)
 
 
@@ -269,7 +272,8 @@ def log_ps(x):
     x = m * 2**e with m in [sqrt(1/2), sqrt(2)); log(x) = log1p(m - 1) + e*ln2
     where log1p(t) ~ t - t^2/2 + t^3 P(t) and ln2 is split in q2 + q1.
     GCC fuses each ``y * x + p`` of the Horner scheme, ``y * z + e * q1``
-    and ``e * q2 + (x + y)`` into FMAs; we do the same.
+    and ``e * q2 + (x + y)`` into FMAs; we do the same (the last product is
+    exact, so a plain float32 add rounds it identically).
     """
     x = np.maximum(x, _F32(1.17549435e-38))
     bits = x.view(np.int32)
@@ -285,7 +289,7 @@ def log_ps(x):
     y = y * x
     y = fma32(y, z, e * _LOG_Q1)
     y = y - z * _HALF
-    return fma32(e, _LOG_Q2, x + y)
+    return (x + y) + e * _LOG_Q2
 
 
 _FOPI = _F32(1.27323954473516)          # 4 / pi
@@ -313,8 +317,10 @@ def sincos_ps(x):
     swap_sin = (j & 4) != 0
     poly_sin_first = (j & 2) == 0
     sign_cos = (~(j - 2) & 4) != 0
-    for dp in _DP:
-        x = fma32(y, dp, x)
+    # y * DP1 and y * DP2 are exact (few-bit constants times y <= 8) and the
+    # first sum is exact by Sterbenz, so only the DP3 step needs a real FMA
+    x = (x + y * _DP[0]) + y * _DP[1]
+    x = fma32(y, _DP[2], x)
     z = x * x
     yc = fma32(_COS_P[0], z, _COS_P[1])
     yc = fma32(yc, z, _COS_P[2])
@@ -366,3 +372,158 @@ def libm(name, x):
     if _numpy_agrees(name):
         return getattr(np, name)(np.asarray(x, dtype=_F64))
     return _map_libm(getattr(math, name), x)
+
+
+# ----------------------------------------------------------------------
+# libstdc++'s selection algorithms (torch's CPU topk, used by multinomial)
+# ----------------------------------------------------------------------
+# torch's topk puts (value, index) pairs in a vector and, to get the k
+# largest, calls std::partial_sort when k * 64 <= n and otherwise
+# std::nth_element followed by std::sort of the first k - 1.  None of these
+# is stable, so the order of equal values is whatever GCC's libstdc++ makes
+# of them.  The functions below replay libstdc++'s algorithms step by step
+# on a Python list of (key, index) pairs; "a before b" is `_before(a, b)`
+# (NaN first, then larger keys first).
+
+def _before(a, b):
+    x, y = a[0], b[0]
+    return (x != x and y == y) or x > y
+
+
+def _adjust_heap(v, lo, hole, length, value):
+    top = hole
+    child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if _before(v[lo + child], v[lo + child - 1]):
+            child -= 1
+        v[lo + hole] = v[lo + child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        v[lo + hole] = v[lo + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2                 # __push_heap
+    while hole > top and _before(v[lo + parent], value):
+        v[lo + hole] = v[lo + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    v[lo + hole] = value
+
+
+def _make_heap(v, lo, hi):
+    length = hi - lo
+    if length < 2:
+        return
+    parent = (length - 2) // 2
+    while True:
+        _adjust_heap(v, lo, parent, length, v[lo + parent])
+        if parent == 0:
+            return
+        parent -= 1
+
+
+def _pop_heap(v, lo, hi, result):
+    value = v[result]
+    v[result] = v[lo]
+    _adjust_heap(v, lo, 0, hi - lo, value)
+
+
+def _heap_select(v, lo, mid, hi):
+    _make_heap(v, lo, mid)
+    for i in range(mid, hi):
+        if _before(v[i], v[lo]):
+            _pop_heap(v, lo, mid, i)
+
+
+def _partial_sort(v, lo, mid, hi):
+    _heap_select(v, lo, mid, hi)
+    while mid - lo > 1:                      # __sort_heap
+        mid -= 1
+        _pop_heap(v, lo, mid, mid)
+
+
+def _insertion_sort(v, lo, hi, guarded=True):
+    for i in range(lo + 1 if guarded else lo, hi):
+        val = v[i]
+        if guarded and _before(val, v[lo]):
+            v[lo + 1:i + 1] = v[lo:i]
+            v[lo] = val
+            continue
+        j = i
+        while _before(val, v[j - 1]):
+            v[j] = v[j - 1]
+            j -= 1
+        v[j] = val
+
+
+def _partition_pivot(v, lo, hi):
+    mid = lo + (hi - lo) // 2
+    a, b, c = lo + 1, mid, hi - 1            # __move_median_to_first
+    if _before(v[a], v[b]):
+        m = b if _before(v[b], v[c]) else (c if _before(v[a], v[c]) else a)
+    else:
+        m = a if _before(v[a], v[c]) else (c if _before(v[b], v[c]) else b)
+    v[lo], v[m] = v[m], v[lo]
+    first, last, pivot = lo + 1, hi, v[lo]   # __unguarded_partition
+    while True:
+        while _before(v[first], pivot):
+            first += 1
+        last -= 1
+        while _before(pivot, v[last]):
+            last -= 1
+        if not first < last:
+            return first
+        v[first], v[last] = v[last], v[first]
+        first += 1
+
+
+def _nth_element(v, lo, nth, hi):
+    if lo == hi or nth == hi:
+        return
+    depth = 2 * ((hi - lo).bit_length() - 1)
+    while hi - lo > 3:
+        if depth == 0:
+            _heap_select(v, lo, nth + 1, hi)
+            v[lo], v[nth] = v[nth], v[lo]
+            return
+        depth -= 1
+        cut = _partition_pivot(v, lo, hi)
+        if cut <= nth:
+            lo = cut
+        else:
+            hi = cut
+    _insertion_sort(v, lo, hi)
+
+
+def _sort(v, lo, hi):
+    def loop(lo, hi, depth):
+        while hi - lo > 16:
+            if depth == 0:
+                _partial_sort(v, lo, hi, hi)
+                return
+            depth -= 1
+            cut = _partition_pivot(v, lo, hi)
+            loop(cut, hi, depth)
+            hi = cut
+    if hi - lo < 2:
+        return
+    loop(lo, hi, 2 * ((hi - lo).bit_length() - 1))
+    if hi - lo > 16:
+        _insertion_sort(v, lo, lo + 16)
+        _insertion_sort(v, lo + 16, hi, guarded=False)
+    else:
+        _insertion_sort(v, lo, hi)
+
+
+def topk_indices_like_torch(keys, k):
+    """Indices of the k largest ``keys`` (1-D) in the order torch's CPU
+    ``topk(sorted=True)`` returns them, ties included."""
+    v = list(zip(np.asarray(keys, dtype=_F64).tolist(), range(len(keys))))
+    n = len(v)
+    if k * 64 <= n:
+        _partial_sort(v, 0, k, n)
+    else:
+        _nth_element(v, 0, k - 1, n)
+        _sort(v, 0, k - 1)
+    return np.array([i for _, i in v[:k]], dtype=np.int64)
