@@ -1,1 +1,4 @@
-"""(being written)"""
+"""dagrad.utils: torch.utils's data-loading package (``dagrad.utils.data``)."""
+from . import data
+
+__all__ = ["data"]
