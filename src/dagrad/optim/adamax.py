@@ -1,0 +1,71 @@
+"""Adamax: Adam with the infinity norm in place of the second moment (torch.optim.Adamax)."""
+import numpy as np
+
+from .adam import _check_betas
+from .optimizer import (Optimizer, _bump_step, _check_lr, _check_not_sparse, _fix_step_state, _grad_array, _lerp_,
+                        _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """torch.optim.Adamax: ``u = max(beta2 * u, |g| + eps)``; ``p -= lr / (1 - beta1^t) * m / u``."""
+
+    _numpy_step = True
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _fix_step_state(self)
+
+    def step(self, closure=None):
+        """torch.optim.Adamax.step: one update of every parameter that has a gradient."""
+        loss = _run_closure(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr = _scalar(group["lr"])
+            eps, weight_decay = group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                _check_not_sparse(p, "Adamax")
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["exp_avg"] = _zeros_like(p)
+                    state["exp_inf"] = _zeros_like(p)
+                step = _bump_step(state)
+                g = _real(_grad_array(p, group["maximize"], weight_decay))
+                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+                m, u = _real(exp_avg._data), _real(exp_inf._data)
+                tmp = _lerp_(m, g, 1 - beta1)
+                u *= beta2
+                np.abs(g, out=tmp)
+                tmp += eps
+                np.maximum(u, tmp, out=u)
+                exp_avg._version[0] += 1
+                exp_inf._version[0] += 1
+                clr = lr / (1 - beta1 ** step)
+                # param.addcdiv_(exp_avg, exp_inf, value=-clr)
+                np.multiply(m, -clr, out=tmp)
+                tmp /= u
+                param = _real(p._data)
+                param += tmp
+                p._version[0] += 1
+        return loss

@@ -1,0 +1,95 @@
+"""RMSprop: divide the gradient by a running RMS of its recent magnitudes (torch.optim.RMSprop)."""
+import numpy as np
+
+from .optimizer import (Optimizer, _addcmul_sq_, _bump_step, _check_lr, _check_not_sparse, _fix_step_state,
+                        _grad_array, _lerp_, _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop: ``v = alpha * v + (1 - alpha) * g^2``; ``p -= lr * g / (sqrt(v [- mean(g)^2]) + eps)``."""
+
+    _numpy_step = True
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                    "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _fix_step_state(self)
+
+    def step(self, closure=None):
+        """torch.optim.RMSprop.step: one update of every parameter that has a gradient."""
+        loss = _run_closure(closure)
+        for group in self.param_groups:
+            lr = _scalar(group["lr"])
+            alpha, eps, momentum, centered = group["alpha"], group["eps"], group["momentum"], group["centered"]
+            weight_decay = group["weight_decay"]
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                _check_not_sparse(p, "RMSprop")
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_tensor()
+                    state["square_avg"] = _zeros_like(p)
+                    if momentum > 0:
+                        state["momentum_buffer"] = _zeros_like(p)
+                    if centered:
+                        state["grad_avg"] = _zeros_like(p)
+                _bump_step(state)
+                g = _real(_grad_array(p, group["maximize"], weight_decay))
+                param = _real(p._data)
+                square_avg = state["square_avg"]
+                sq = _real(square_avg._data)
+                sq *= alpha
+                tmp = _addcmul_sq_(sq, g, 1 - alpha)
+                square_avg._version[0] += 1
+                if centered:
+                    grad_avg = state["grad_avg"]
+                    ga = _real(grad_avg._data)
+                    _lerp_(ga, g, 1 - alpha, tmp)
+                    grad_avg._version[0] += 1
+                    # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+                    np.multiply(ga, -1, out=tmp)
+                    tmp *= ga
+                    tmp += sq
+                    avg = np.sqrt(tmp, out=tmp)
+                else:
+                    avg = np.sqrt(sq, out=tmp)
+                avg += eps
+                if momentum > 0:
+                    buf = state["momentum_buffer"]
+                    b = _real(buf._data)
+                    b *= momentum
+                    b += g / avg
+                    buf._version[0] += 1
+                    param += np.multiply(b, -lr)
+                else:
+                    # param.addcdiv_(grad, avg, value=-lr) = param + (-lr * grad) / avg
+                    t = np.multiply(g, -lr)
+                    t /= avg
+                    param += t
+                p._version[0] += 1
+        return loss
