@@ -43,7 +43,7 @@ def _resolve(prim, args):
             elif a._dtype is not dt:
                 dt = None
                 break
-        elif not (type(a) is float and dt is not None and dt._kind >= 2) and not (type(a) is int and dt is not None and dt._kind >= 1):
+        elif dt is None or not ((type(a) is float and dt._kind >= 2) or (type(a) is int and dt._kind >= 1)):
             dt = None
             break
     if dt is None:
@@ -82,13 +82,16 @@ def apply(prim, args, params=None):
 
 
 def _mark_view(out, src, prim, rest, params):
-    out._version = src._version
+    out._version_counter = src._version_counter
     if src._base is None:
         out._base = src
         out._view_chain = ((prim, rest, params),)
     else:
         out._base = src._base
         out._view_chain = src._view_chain + ((prim, rest, params),)
+    if _grad_enabled():
+        # the version this view's grad_fn is valid for (views made under no_grad are never regenerated)
+        out._view_version = src._version_counter[0]
 
 
 def _record(prim, args, params, out):
@@ -96,35 +99,42 @@ def _record(prim, args, params, out):
     metas = []
     needed = False
     for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            fn = a.grad_fn
-            parents.append(fn if fn is not None else a._accumulator())
-            metas.append((a._data.shape, a._dtype))
-            needed = True
-        else:
-            parents.append(None)
-            metas.append(None)
-    if not needed:
+        if isinstance(a, Tensor):
+            if a._base is not None and a._view_version is not None and a._view_version != a._version_counter[0]:
+                refresh_view(a)
+            if a._requires_grad:
+                fn = a._grad_fn
+                parents.append(fn if fn is not None else a._accumulator())
+                metas.append((a._data.shape, a._dtype))
+                needed = True
+                continue
+        parents.append(None)
+        metas.append(None)
+    if not needed or out._dtype._kind < 2:  # integer and bool results are not differentiable
         return
     save = prim.save
+    frees = prim.save_out
     saved = []
     versions = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if i in save:
                 saved.append(a)
-                versions.append((a._version, a._version[0]))
+                versions.append((a._version_counter, a._version_counter[0]))
+                frees = True
             else:
                 saved.append(None)
                 versions.append(None)
         else:
             saved.append(a)
             versions.append(None)
-    node = Node(prim, parents, saved, versions, params, metas)
+            if i in save:  # a saved Python scalar (torch saves it as a tensor, freed like one)
+                frees = True
+    node = Node(prim, parents, saved, versions, params, metas, frees)
     if prim.save_out:
         node.out_ref = out._data
-        node.out_version = (out._version, out._version[0])
-    out.grad_fn = node
+        node.out_version = (out._version_counter, out._version_counter[0])
+    out._grad_fn = node
     out._requires_grad = True
 
 
@@ -150,16 +160,18 @@ def scalar_type_name(d):
 def check_inplace(self):
     """torch's rules for in-place ops on tensors that require grad."""
     if _grad_enabled() and self._requires_grad:
-        if self.grad_fn is None and self._base is None:
+        if self._grad_fn is None and self._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     base = self._base
-    if base is not None and _grad_enabled() and base._requires_grad and base.grad_fn is None:
+    if base is not None and _grad_enabled() and base._requires_grad and base._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def apply_(prim, args, params=None):
     """Run ``prim`` in place on ``args[0]``: write the result into its storage and rebase its history."""
     self = args[0]
+    if self._base is not None and self._view_version is not None and self._view_version != self._version_counter[0]:
+        refresh_view(self)
     check_inplace(self)
     recording = prim.vjps is not None and _grad_enabled() and any(
         isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -167,7 +179,7 @@ def apply_(prim, args, params=None):
         # the node must see self's old value and history: give it a stand-in tensor
         old = _make(self._data.copy() if 0 in prim.save else self._data, self._dtype)
         old._requires_grad = self._requires_grad
-        old.grad_fn = self.grad_fn  # a leaf requiring grad was refused above, so this carries the history
+        old._grad_fn = self._grad_fn  # a leaf requiring grad was refused above, so this carries the history
         res = apply(prim, (old,) + tuple(args[1:]), params)
     else:
         res = apply(prim, args, params)
@@ -181,16 +193,16 @@ def apply_(prim, args, params=None):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(res._data.shape)}") from None
     np.copyto(self._data, res._data, casting="unsafe")
-    self._version[0] += 1
+    self._version_counter[0] += 1
     if recording:
-        node = res.grad_fn
+        node = res._grad_fn
         if node is not None and prim.save_out:
             node.out_ref = self._data
-            node.out_version = (self._version, self._version[0])
+            node.out_version = (self._version_counter, self._version_counter[0])
         if self._base is not None:
             _rebase_view(self, res)
         else:
-            self.grad_fn = node
+            self._grad_fn = node
             self._requires_grad = True
     return self
 
@@ -200,13 +212,42 @@ def _rebase_view(view, res):
     from .prims.shape import copy_slices
     base = view._base
     new_base = apply(copy_slices, (base, res), {"chain": view._view_chain})
-    base.grad_fn = new_base.grad_fn
+    base._grad_fn = new_base._grad_fn
     base._requires_grad = True
-    regenerated = base
+    _regenerate(view)
+
+
+def _regenerate(view):
+    """Give a view the grad_fn of the same view taken of its base's current history.
+
+    torch names the regenerated node AsStridedBackward0; dagrad replays the view ops instead (same
+    gradients), naming the last one so.
+    """
+    regenerated = view._base
     for prim, rest, params in view._view_chain:
         regenerated = apply(prim, (regenerated,) + tuple(rest), params)
-    view.grad_fn = regenerated.grad_fn
+    view._grad_fn = regenerated._grad_fn
+    view._grad_fn.name_override = "AsStridedBackward0"
     view._requires_grad = True
+    view._view_version = view._version_counter[0]
+
+
+def refresh_view(view):
+    """The view's base (or another view of it) was modified in place after the view's grad_fn was set."""
+    view._view_version = view._version_counter[0]
+    if view._base._requires_grad:
+        token = _enabled.set(True)
+        try:
+            _regenerate(view)
+        finally:
+            _enabled.reset(token)
+
+
+def fresh(t):
+    """``t`` with its grad_fn brought up to date (a view whose base changed in place is regenerated)."""
+    if t._base is not None and t._view_version is not None and t._view_version != t._version_counter[0]:
+        refresh_view(t)
+    return t
 
 
 def translate_value_error(prim, args, err):

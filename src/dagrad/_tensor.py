@@ -20,6 +20,15 @@ NON_LEAF_GRAD_WARNING = (
     "mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for "
     "more information."
 )
+SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                  "Consider using tensor.detach() first.")
+LEAF_FLAGS_ERROR = ("you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+# the C++ type names torch prints when a gradient of the wrong dtype is assigned to .grad
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
 
 
 class Size(tuple):
@@ -31,6 +40,22 @@ class Size(tuple):
         return f"dagrad.Size({list(self)})"
 
     __str__ = __repr__
+
+    # concatenation and repetition stay a Size, as in torch
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to dagrad.Size")
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self):
         n = 1
@@ -58,14 +83,15 @@ class device:
         self.index = index
 
     def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # like torch, a device never equals a string: compare with device("cpu") or device.type
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
@@ -80,14 +106,35 @@ def _check_device(dev):
         raise RuntimeError(f"dagrad runs on the CPU: device '{dev}' is not available")
 
 
+class _Version(int):
+    """``tensor._version``: the version as an int, as torch gives it.
+
+    Still indexable as ``[0]`` (``t._version[0] += 1`` bumps the shared counter) and assignable
+    (``a._version = b._version`` shares b's counter), for code written against the counter list.
+    """
+
+    def __new__(cls, counter):
+        v = int.__new__(cls, counter[0])
+        v._counter = counter
+        return v
+
+    def __getitem__(self, i):
+        return self._counter[i]
+
+    def __setitem__(self, i, value):
+        self._counter[i] = value
+
+
 class Tensor:
     """torch.Tensor: an n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("_data", "_dtype", "_requires_grad", "grad_fn", "_version", "_base", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_dtype", "_requires_grad", "_grad_fn", "_version_counter", "_base", "__dict__",
+                 "__weakref__")
     # rarely-set state lives in __dict__, with class-level defaults so creation stays cheap
     _grad = None
     _grad_acc = None
     _view_chain = None
+    _view_version = None  # the version a view's grad_fn was built for (None: never rebuilt)
     _retains_grad = False
     _hooks = None
     _post_acc_hooks = None
@@ -105,6 +152,8 @@ class Tensor:
             arr = np.empty(tuple(sizes), dtype=dt.np)
         t = _new(cls)
         _init(t, arr, FROM_NP[arr.dtype])
+        if requires_grad and t._dtype._kind < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = bool(requires_grad)
         return t
 
@@ -168,31 +217,61 @@ class Tensor:
         return wrap_dim(dim, self._data.ndim if ndim is None else ndim)
 
     @property
+    def _version(self):
+        """torch's ``Tensor._version``: how many in-place ops wrote to this storage (shared with views)."""
+        return _Version(self._version_counter)
+
+    @_version.setter
+    def _version(self, value):
+        self._version_counter = value._counter if isinstance(value, _Version) else value
+
+    @property
     def _version_value(self):
-        return self._version[0]
+        return self._version_counter[0]
+
+    @property
+    def layout(self):
+        return "strided"
 
     # ---- autograd state ---------------------------------------------------------------------
     @property
+    def grad_fn(self):
+        """The Node that created this tensor (None for leaves). A view whose base was modified in place since
+        gets a grad_fn rebuilt from the base's new history, as in torch."""
+        if self._base is not None and self._view_version is not None and \
+                self._view_version != self._version_counter[0]:
+            _dispatch.refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
     def requires_grad(self):
+        if self._base is not None:
+            _dispatch.fresh(self)
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            if value:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            raise RuntimeError(LEAF_FLAGS_ERROR)
         if value and self._dtype._kind < 2:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
         """torch.Tensor.requires_grad_: set requires_grad in place; returns self."""
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
-        self.requires_grad = requires_grad
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(LEAF_FLAGS_ERROR)
+            return self  # a non-leaf already requires grad
+        if requires_grad and self._dtype._kind < 2:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
         return self
 
     @property
@@ -212,9 +291,18 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                                   f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
             if value._dtype is not self._dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                from ._dispatch import scalar_type_name
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._dtype.name]}' to a tensor "
+                    f"with grad_dtype '{scalar_type_name(self._dtype)}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute "
+                    "with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging "
+                    "the dtypes of a tensor and its gradient may break downstream systems that assume they "
+                    "match.")
         self._grad = value
 
     @grad.deleter
@@ -247,12 +335,12 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self.grad_fn if self.grad_fn is not None else self._accumulator()
-        if node.pre_hooks is None:
-            node.pre_hooks = []
+        if node.tensor_hooks is None:
+            node.tensor_hooks = []
         if self.grad_fn is None:
             # keep the accumulator alive as long as the tensor carries hooks
             self._hooks = node
-        return _Handle(node.pre_hooks, hook)
+        return _Handle(node.tensor_hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """torch.Tensor.register_post_accumulate_grad_hook: ``hook(tensor)`` after .grad is updated."""
@@ -271,7 +359,7 @@ class Tensor:
         """torch.Tensor.detach: a new tensor sharing storage (and version counter), outside the graph."""
         t = _new(Tensor)
         _init(t, self._data, self._dtype)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     def detach_(self):
@@ -283,13 +371,17 @@ class Tensor:
                                "cannot be called on these gradients. To fix this error, please refer to "
                                "the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
                                "solution.")
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
     @property
     def data(self):
-        return self.detach()
+        """torch.Tensor.data: the same storage outside the graph, with its own version counter (so in-place
+        changes through it go unnoticed by autograd, as in torch)."""
+        t = _new(Tensor)
+        _init(t, self._data, self._dtype)
+        return t
 
     @data.setter
     def data(self, value):
@@ -315,7 +407,8 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
-        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return arr.copy() if copy and arr is self._data else arr  # np.array(t) copies, np.asarray(t) shares
 
     def tolist(self):
         return self._data.tolist()
@@ -337,24 +430,37 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if self._data.size == 0 else
+                               "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
-    def __float__(self):
+    def _scalar(self, ctype):
         if self._data.size != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
-        return float(self._data.reshape(()))
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        v = self._data.reshape(()).item()
+        if type(v) is complex and v.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+        return v
+
+    def __float__(self):
+        v = self._scalar("double")
+        if self._requires_grad:
+            warnings.warn(SCALAR_WARNING, UserWarning, stacklevel=2)
+        return float(v.real if type(v) is complex else v)
 
     def __int__(self):
-        if self._data.size != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
-        return int(self._data.reshape(()))
+        v = self._scalar("int64_t")
+        return int(v.real if type(v) is complex else v)
 
     def __complex__(self):
-        return complex(self._data.reshape(()))
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad:
+            warnings.warn(SCALAR_WARNING, UserWarning, stacklevel=2)
+        return complex(self._data.reshape(()).item())
 
     def __index__(self):
-        if self._dtype._kind != 1 or self._data.size != 1:
+        if self._dtype._kind > 1 or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.reshape(()))
 
@@ -366,7 +472,7 @@ class Tensor:
         return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:  # a 0-d tensor formats as its value, as in torch (f"{loss}" prints a number)
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
 
@@ -400,8 +506,8 @@ def _init(t, arr, dtype):
     t._data = arr
     t._dtype = dtype
     t._requires_grad = False
-    t.grad_fn = None
-    t._version = [0]
+    t._grad_fn = None
+    t._version_counter = [0]
     t._base = None
 
 
@@ -411,8 +517,8 @@ def _make(arr, dtype):
     t._data = arr
     t._dtype = dtype
     t._requires_grad = False
-    t.grad_fn = None
-    t._version = [0]
+    t._grad_fn = None
+    t._version_counter = [0]
     t._base = None
     return t
 

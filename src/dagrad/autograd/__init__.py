@@ -11,6 +11,13 @@ __all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "no_gra
            "set_grad_enabled", "inference_mode", "set_detect_anomaly", "detect_anomaly", "functional"]
 
 
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid "
+    "this. If you have to use this function, make sure to reset the .grad fields of your parameters to None "
+    "after use to break the cycle and avoid the leak.")
+
+
 def _as_tuple(x):
     if x is None:
         return None
@@ -20,15 +27,17 @@ def _as_tuple(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
+    if grad_outputs is not None and len(grad_outputs) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out._dtype.is_floating_point and not out._dtype.is_complex:
+            if not out._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
-                                   f"{out._dtype}")
+                                   f"torch.{out._dtype.name}")
             import numpy as np
             g = _make(np.ones(out._data.shape, dtype=out._dtype.np), out._dtype)
         elif not isinstance(g, Tensor):
@@ -45,7 +54,7 @@ def _root_grads(outputs, grad_outputs, create_graph):
 def _roots(outputs):
     nodes = []
     for i, out in enumerate(outputs):
-        if not out._requires_grad:
+        if not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         nodes.append(out.grad_fn if out.grad_fn is not None else out._accumulator())
     return nodes
@@ -66,19 +75,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     roots = _roots(outputs)
     grads = _root_grads(outputs, grad_tensors, create_graph)
+    if create_graph:
+        import warnings
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     targets = None
     if inputs is not None:
         targets = {}
         for t in inputs:
-            if not t._requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            t.retain_grad()  # as torch: a non-leaf named in inputs= gets (and keeps) its .grad
             targets[_target_node(t)] = t
-    captured = run_backward(roots, grads, retain_graph, create_graph, targets)
-    # non-leaf tensors named in inputs= get their .grad populated, as torch does
-    for node, g in captured.items():
-        t = targets[node]
-        if t.grad_fn is not None and g is not None:
-            t._grad = g if t._grad is None else t._grad + g
+    run_backward(roots, grads, retain_graph, create_graph, targets)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -103,11 +109,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     targets = {_target_node(t): t for t in inputs}
     captured = run_backward(roots, grads, retain_graph, create_graph, targets, capture=True)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         g = captured.get(_target_node(t))
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 from ..ops.creation import zeros_like

@@ -1,4 +1,6 @@
-"""The iterative backward engine: dependency counts, a ready stack, gradients summed per node."""
+"""The iterative backward engine: dependency counts, a ready queue, gradients summed per node."""
+from heapq import heappop, heappush
+
 import numpy as np
 
 from .._dtype import FROM_NP
@@ -14,11 +16,14 @@ def _type_string(t):
     return f"[torch.{scalar_type_name(t._dtype)}Tensor [{', '.join(map(str, t._data.shape))}]]"
 
 
-def _check_version(t, counter, expected):
+def _check_version(t, counter, expected, grad_fn=None):
     if counter[0] != expected:
         where = ""
-        if t.grad_fn is not None:
-            where = f", which is output 0 of {t.grad_fn.name().split('Backward')[0]},"
+        fn = grad_fn if grad_fn is not None else t._grad_fn
+        if fn is not None:
+            # a view modified in place gets a regenerated grad_fn, which torch calls AsStridedBackward0
+            name = "AsStrided" if grad_fn is None and t._base is not None else fn.name().split("Backward")[0]
+            where = f", which is output 0 of {name},"
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{_type_string(t)}{where} is at version {counter[0]}; expected version {expected} instead. Hint: "
@@ -38,12 +43,12 @@ def _unpack(node, create_graph):
     if node.prim.save_out:
         counter, expected = node.out_version
         out = _make(node.out_ref, FROM_NP[node.out_ref.dtype])
-        out._version = counter
+        out._version_counter = counter
         if counter[0] != expected:
-            out.grad_fn = node
+            out._grad_fn = node
             _check_version(out, counter, expected)
         if create_graph:
-            out.grad_fn = node
+            out._grad_fn = node
             out._requires_grad = True
     return saved, out
 
@@ -77,7 +82,7 @@ def _run_node(node, g, needed, create_graph, retain_graph):
                 grads.append(None)
             else:
                 grads.append(prim.vjps[i](g, out, *saved, **params))
-    if not retain_graph and (out is not None or any(v is not None for v in node.versions)):
+    if not retain_graph and node.frees:
         node.saved = _FREED
         node.out_ref = None
     metas = node.metas
@@ -96,11 +101,33 @@ def _run_node(node, g, needed, create_graph, retain_graph):
         if _anomaly[0] and np.isnan(gi._data).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     if node.hooks:
-        for h in node.hooks:
+        for h in list(node.hooks):
             r = h(tuple(grads), (g,))
             if r is not None:
+                if len(r) != len(grads):
+                    raise RuntimeError(f"hook '{_hook_name(h)}' has returned an incorrect number of values (got "
+                                       f"{len(r)}, but expected {len(grads)})")
                 grads = list(r)
     return grads
+
+
+def _hook_name(h):
+    return getattr(h, "__name__", type(h).__name__)
+
+
+def _checked_hook_result(h, r, g):
+    """torch's checks on the gradient a tensor hook returned in place of ``g``."""
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    if isinstance(g, Tensor):
+        if r._dtype is not g._dtype:
+            from .._dispatch import scalar_type_name
+            was, got = scalar_type_name(g._dtype), scalar_type_name(r._dtype)
+            raise RuntimeError(f"hook '{_hook_name(h)}' has changed the type of value (was torch.{was}Tensor got "
+                               f"torch.{got}Tensor)")
+        if r._data.shape != g._data.shape:
+            raise RuntimeError(f"hook '{_hook_name(h)}' has changed the size of value")
+    return r
 
 
 def _accumulate(acc, g, create_graph, owned):
@@ -118,16 +145,38 @@ def _accumulate(acc, g, create_graph, owned):
         var._grad = var._grad + g
     else:
         np.add(var._grad._data, g._data, out=var._grad._data)
-        var._grad._version[0] += 1
+        var._grad._version_counter[0] += 1
     if var._post_acc_hooks:
         for h in list(var._post_acc_hooks):
             h(var)
+    if acc.hooks:
+        for h in list(acc.hooks):
+            h((), (g,))
 
 
-def _collect(roots):
-    """Count, for every node reachable from the roots, how many edges point at it."""
+def _run_pre_hooks(hooks, g, owned):
+    for h in list(hooks):
+        r = h(g)
+        if r is not None:
+            g = _checked_hook_result(h, r, g)
+            owned.add(id(g._data))
+    return g
+
+
+def _retain(t, g, create_graph):
+    """Populate the .grad of a non-leaf that called retain_grad()."""
+    if t is not None:
+        if t._grad is None:
+            t._grad = g if create_graph else _make(g._data.copy(), g._dtype)
+        else:
+            t._grad = t._grad + g
+
+
+def _collect(roots, with_consumers):
+    """Count, for every node reachable from the roots, how many edges point at it (and, when asked, which
+    nodes those edges come from)."""
     deps = {}
-    consumers = {}
+    consumers = {} if with_consumers else None
     stack = list(roots)
     seen = set(roots)
     while stack:
@@ -136,7 +185,8 @@ def _collect(roots):
             if p is None:
                 continue
             deps[p] = deps.get(p, 0) + 1
-            consumers.setdefault(p, []).append(node)
+            if with_consumers:
+                consumers.setdefault(p, []).append(node)
             if p not in seen:
                 seen.add(p)
                 stack.append(p)
@@ -160,10 +210,10 @@ def _needed_nodes(targets, consumers, seen):
 def run_backward(roots, root_grads, retain_graph, create_graph, targets=None, capture=False):
     """Propagate ``root_grads`` from ``roots`` (graph nodes) back through the graph.
 
-    ``targets``: nodes whose incoming gradient is wanted (``inputs=``); with ``capture`` their gradients
-    are returned in a dict instead of being accumulated into ``.grad``.
+    ``targets``: nodes whose incoming gradient is wanted (``inputs=``); only nodes that lead to one run.
+    With ``capture`` their gradients are returned in a dict instead of being accumulated into ``.grad``.
     """
-    deps, consumers, seen = _collect(roots)
+    deps, consumers, seen = _collect(roots, targets is not None)
     needed = None if targets is None else _needed_nodes(targets, consumers, seen)
     if needed is not None:
         # only edges between needed nodes count
@@ -175,34 +225,34 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None, ca
     pending = {}
     for node, g in zip(roots, root_grads):
         pending[node] = pending[node] + g if node in pending else g
-    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0 and (needed is None or n in needed)]
+    # ready nodes, latest created first (torch's order, which fixes the order hooks run in); ties (leaves) LIFO
+    ready = []
+    k = 0
+    for n in dict.fromkeys(roots):
+        if deps.get(n, 0) == 0 and (needed is None or n in needed):
+            k += 1
+            heappush(ready, (-n.seq, -k, n))
     captured = {}
     owned = {id(g._data) for g in root_grads}
     token = _enabled.set(bool(create_graph))
     try:
         while ready:
-            node = ready.pop()
+            node = heappop(ready)[2]
             g = pending.pop(node, None)
-            if g is not None and node.pre_hooks:
-                for h in list(node.pre_hooks):
-                    r = h(g)
-                    if r is not None:
-                        owned.add(id(r._data))
-                        g = r
-            if g is not None and getattr(node, "retain_ref", None) is not None:
-                t = node.retain_ref()
-                if t is not None:
-                    if t._grad is None:
-                        t._grad = g if create_graph else _make(g._data.copy(), g._dtype)
-                    else:
-                        t._grad = t._grad + g
-            if targets is not None and node in targets:
+            if g is not None:
+                if node.tensor_hooks:
+                    g = _run_pre_hooks(node.tensor_hooks, g, owned)
+                if node.retain_ref is not None:
+                    _retain(node.retain_ref(), g, create_graph)
+                if node.pre_hooks:
+                    g = _run_pre_hooks(node.pre_hooks, g, owned)
+            if needed is not None and node in targets:
                 if capture:
                     captured[node] = g
                     if type(node) is AccumulateGrad:
                         continue
-                elif type(node) is not AccumulateGrad and g is not None:
-                    captured[node] = g
+                if type(node) is not AccumulateGrad and not any(p in needed for p in node.parents):
+                    continue  # nothing below this input is wanted: the node need not run
             if type(node) is AccumulateGrad:
                 if g is not None:
                     _accumulate(node, g, create_graph, owned)
@@ -217,7 +267,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None, ca
                     pending[p] = gi if prev is None else prev + gi
                 deps[p] -= 1
                 if deps[p] == 0:
-                    ready.append(p)
+                    k += 1
+                    heappush(ready, (-p.seq, -k, p))
     finally:
         _enabled.reset(token)
     return captured
