@@ -9,41 +9,48 @@ from ._tensor import Tensor, _make
 from .ops import creation, indexing, linalg, math, reduction, shape
 from .prims import elementwise as P
 
-_fast = (Tensor, int, float)
 _Number = numbers.Number
+# exact types only: numpy scalars (np.float64 subclasses float) are strongly typed in numpy, while torch
+# treats them as Python scalars, so they take the slow path, where math._t converts them
+_py_scalar = (int, float, bool)
 
 
 # ---- arithmetic operators: the hot path goes straight to the funnel ------------------------------
 def __add__(self, other):
-    if isinstance(other, _fast):
+    if isinstance(other, Tensor) or type(other) in _py_scalar:
         return apply(P.add, (self, other))
     return math.add(self, other) if not isinstance(other, (str, type(None))) else NotImplemented
 
 
 def __sub__(self, other):
-    if isinstance(other, _fast) and self._dtype is not _dtype.bool_:
+    if self._dtype is not _dtype.bool_ and (type(other) in (int, float) or (
+            isinstance(other, Tensor) and other._dtype is not _dtype.bool_)):
         return apply(P.sub, (self, other))
     return math.sub(self, other)
 
 
 def __rsub__(self, other):
-    return apply(P.rsub, (self, other))
+    return math.rsub(self, other)
 
 
 def __mul__(self, other):
-    if isinstance(other, _fast):
+    if isinstance(other, Tensor):
         return apply(P.mul, (self, other))
+    if type(other) in _py_scalar:
+        return apply(P.mul_scalar, (self, other))
     return math.mul(self, other) if not isinstance(other, (str, type(None))) else NotImplemented
 
 
 def __truediv__(self, other):
-    if isinstance(other, _fast):
+    if isinstance(other, Tensor):
         return apply(P.div, (self, other))
+    if type(other) in _py_scalar:
+        return apply(P.div_scalar, (self, other))
     return math.div(self, other)
 
 
 def __rtruediv__(self, other):
-    return math.mul(math.reciprocal(self), other)
+    return math.div(other, self)
 
 
 def __pow__(self, exponent):
@@ -51,7 +58,7 @@ def __pow__(self, exponent):
 
 
 def __rpow__(self, base):
-    return apply(P.rpow, (self, base))
+    return math.pow(math._t(base), self)
 
 
 def __matmul__(self, other):
@@ -78,7 +85,8 @@ def __invert__(self):
 
 def _logic(fn_bool, fn_int):
     def op(self, other):
-        both_bool = self._dtype is _dtype.bool_ and (isinstance(other, bool) or (isinstance(other, Tensor) and other._dtype is _dtype.bool_))
+        both_bool = self._dtype is _dtype.bool_ and (
+            isinstance(other, bool) or (isinstance(other, Tensor) and other._dtype is _dtype.bool_))
         return fn_bool(self, other) if both_bool else fn_int(self, other)
     return op
 
@@ -89,8 +97,8 @@ def _methods():
     T.__sub__, T.__rsub__ = __sub__, __rsub__
     T.__mul__ = T.__rmul__ = __mul__
     T.__truediv__, T.__rtruediv__ = __truediv__, __rtruediv__
-    T.__floordiv__ = lambda self, other: math.div(self, other, rounding_mode="floor")
-    T.__rfloordiv__ = lambda self, other: math.div(creation.full_like(self, other), self, rounding_mode="floor")
+    T.__floordiv__ = lambda self, other: math.floor_divide(self, other)
+    T.__rfloordiv__ = lambda self, other: math.floor_divide(other, self)
     T.__mod__ = lambda self, other: math.remainder(self, other)
     T.__rmod__ = lambda self, other: math.remainder(other, self)
     T.__pow__, T.__rpow__ = __pow__, __rpow__
@@ -102,8 +110,9 @@ def _methods():
     T.__and__ = T.__rand__ = _logic(math.logical_and, math.bitwise_and)
     T.__or__ = T.__ror__ = _logic(math.logical_or, math.bitwise_or)
     T.__xor__ = T.__rxor__ = _logic(math.logical_xor, math.bitwise_xor)
-    T.__eq__ = lambda self, other: math.eq(self, other) if isinstance(other, (Tensor, _Number, list, np.ndarray)) else False
-    T.__ne__ = lambda self, other: math.ne(self, other) if isinstance(other, (Tensor, _Number, list, np.ndarray)) else True
+    comparable = (Tensor, _Number, list, np.ndarray)
+    T.__eq__ = lambda self, other: math.eq(self, other) if isinstance(other, comparable) else False
+    T.__ne__ = lambda self, other: math.ne(self, other) if isinstance(other, comparable) else True
     T.__lt__ = lambda self, other: math.lt(self, other)
     T.__le__ = lambda self, other: math.le(self, other)
     T.__gt__ = lambda self, other: math.gt(self, other)
@@ -129,8 +138,9 @@ _METHOD_NAMES = {
     math: "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod neg negative pow square "
           "float_power exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin arcsin acos arccos atan arctan "
           "sinh cosh tanh sigmoid erf erfc floor ceil trunc fix frac sign sgn abs absolute relu reciprocal isnan isinf "
-          "isfinite logical_not logical_and logical_or logical_xor bitwise_not bitwise_and bitwise_or bitwise_xor round "
-          "atan2 arctan2 hypot clamp clip clamp_min clamp_max maximum minimum fmax fmin lerp nan_to_num eq ne not_equal lt "
+          "isfinite logical_not logical_and logical_or logical_xor bitwise_not bitwise_and bitwise_or bitwise_xor "
+          "round atan2 arctan2 hypot clamp clip clamp_min clamp_max maximum minimum fmax fmin lerp nan_to_num eq ne "
+          "not_equal lt "
           "less le less_equal gt greater ge greater_equal equal allclose isclose clone",
     reduction: "sum nansum mean nanmean prod var std norm logsumexp cumsum cumprod max min amax amin aminmax argmax "
                "argmin median all any count_nonzero",
@@ -160,59 +170,134 @@ def _unary_inplace(p):
 
 def _bind_inplace():
     T = Tensor
-    T.add_ = lambda self, other, *, alpha=1: apply_(P.add, (self, other)) if alpha == 1 else \
-        apply_(P.add_scaled, (self, other), {"alpha": alpha})
-    T.sub_ = lambda self, other, *, alpha=1: apply_(P.sub, (self, other)) if alpha == 1 else \
-        apply_(P.sub_scaled, (self, other), {"alpha": alpha})
-    T.mul_ = lambda self, other: apply_(P.mul, (self, other))
-    T.div_ = lambda self, other, *, rounding_mode=None: apply_(P.div, (self, other)) if rounding_mode is None else \
-        self.copy_(math.div(self, other, rounding_mode=rounding_mode))
-    T.pow_ = lambda self, e: apply_(P.pow_scalar, (self, e)) if isinstance(e, _Number) else \
-        apply_(P.pow_tensor, (self, e))
+    o = math._t  # numpy scalars act as Python scalars
+    T.add_ = lambda self, other, *, alpha=1: apply_(P.add, (self, o(other))) if alpha == 1 else \
+        apply_(P.add_scaled, (self, o(other)), {"alpha": alpha})
+    T.sub_ = lambda self, other, *, alpha=1: apply_(P.sub, (self, o(other))) if alpha == 1 else \
+        apply_(P.sub_scaled, (self, o(other)), {"alpha": alpha})
+    T.mul_ = lambda self, other: apply_(P.mul if isinstance(other, Tensor) else P.mul_scalar, (self, o(other)))
+    T.div_ = _div_
+    T.pow_ = lambda self, e: apply_(P.pow_tensor if isinstance(e, Tensor) else P.pow_scalar, (self, o(e)))
     T.neg_ = lambda self: apply_(P.neg, (self,))
-    for name in ("exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "floor", "ceil",
-                 "trunc", "frac", "sign", "reciprocal", "expm1", "log1p", "log2", "log10", "exp2", "erf", "erfc",
-                 "asin", "acos", "atan", "sinh", "cosh"):
-        p = getattr(P, name) if hasattr(P, name) else None
-        setattr(T, name + "_", (lambda p: lambda self: apply_(p, (self,)))(p))
-    T.abs_ = lambda self: apply_(P.abs_, (self,))
-    T.round_ = lambda self, *, decimals=0: self.copy_(math.round(self, decimals=decimals))
-    T.clamp_ = lambda self, min=None, max=None: apply_(P.clamp, (self,), {"lo": math._scalar(min),
-                                                                           "hi": math._scalar(max)}) \
-        if not (isinstance(min, Tensor) and min._data.ndim) and not (isinstance(max, Tensor) and max._data.ndim) \
-        else self.copy_(math.clamp(self, min, max))
-    T.clip_ = T.clamp_
-    T.clamp_min_ = lambda self, min: self.clamp_(min=min)
-    T.clamp_max_ = lambda self, max: self.clamp_(max=max)
-    T.copy_ = lambda self, src, non_blocking=False: apply_(P.copy_from, (self, src if isinstance(src, Tensor)
-                                                                         else creation.tensor(src)))
-    T.fill_ = lambda self, value: apply_(P.fill_tensor, (self, value), {"value": value._data}) \
-        if isinstance(value, Tensor) and value._requires_grad else \
-        apply_(P.fill, (self,), {"value": value.item() if isinstance(value, Tensor) else value})
-    T.zero_ = lambda self: apply_(P.fill, (self,), {"value": 0})
-    T.lerp_ = lambda self, end, weight: self.copy_(math.lerp(self, end, weight))
-    T.addcmul_ = lambda self, t1, t2, *, value=1: self.add_(t1 * t2 * value if value != 1 else t1 * t2)
-    T.addcdiv_ = lambda self, t1, t2, *, value=1: self.add_(t1 / t2 * value if value != 1 else t1 / t2)
+    T.multiply_, T.subtract_, T.negative_ = T.mul_, T.sub_, T.neg_
+    T.true_divide_ = T.divide_ = T.div_
+    unary = {"exp": "exp", "log": "log", "sqrt": "sqrt", "rsqrt": "rsqrt", "sin": "sin", "cos": "cos", "tan": "tan",
+             "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "floor": "floor", "ceil": "ceil", "trunc": "trunc",
+             "fix": "trunc", "frac": "frac", "sign": "sign", "sgn": "sgn", "reciprocal": "reciprocal",
+             "expm1": "expm1", "log1p": "log1p", "log2": "log2", "log10": "log10", "exp2": "exp2", "erf": "erf",
+             "erfc": "erfc", "asin": "asin", "arcsin": "asin", "acos": "acos", "arccos": "acos", "atan": "atan",
+             "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "abs": "abs_", "absolute": "abs_"}
+    for name, prim_name in unary.items():
+        setattr(T, name + "_", (lambda p: lambda self: apply_(p, (self,)))(getattr(P, prim_name)))
+    T.square_ = lambda self: apply_(P.pow_scalar, (self, 2))
+    T.round_ = lambda self, *, decimals=0: apply_(P.round_decimals, (self,), {"decimals": decimals}) if decimals \
+        else apply_(P.round_, (self,))
+    T.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: apply_(
+        P.nan_to_num, (self,), {"nan": nan, "posinf": posinf, "neginf": neginf})
+    T.clamp_ = T.clip_ = _clamp_
+    T.clamp_min_ = lambda self, min: _clamp_(self, min=min) if isinstance(min, Tensor) else \
+        apply_(P.clamp_min, (self,), {"lo": o(min)})
+    T.clamp_max_ = lambda self, max: _clamp_(self, max=max) if isinstance(max, Tensor) else \
+        apply_(P.clamp_max, (self,), {"hi": o(max)})
+    T.copy_ = _copy_
+    T.fill_ = _fill_
+    T.zero_ = lambda self: apply_(P.zero, (self,))
+    T.lerp_ = lambda self, end, weight: apply_(P.lerp_tensor, (self, end, weight)) if isinstance(weight, Tensor) \
+        else apply_(P.lerp, (self, end, o(weight)))
+    T.addcmul_ = lambda self, t1, t2, *, value=1: apply_(P.addcmul, (self, t1, t2), {"value": value})
+    T.addcdiv_ = lambda self, t1, t2, *, value=1: apply_(P.addcdiv, (self, t1, t2), {"value": value})
+    T.atan2_ = T.arctan2_ = lambda self, other: apply_(P.atan2, (self, o(other)))
+    T.hypot_ = lambda self, other: apply_(P.hypot, (self, o(other)))
+    T.fmod_ = lambda self, other: apply_(P.fmod if isinstance(other, Tensor) else P.fmod_scalar, (self, o(other)))
+    T.remainder_ = lambda self, other: apply_(P.remainder if isinstance(other, Tensor) else P.remainder_scalar,
+                                              (self, o(other)))
+    T.floor_divide_ = lambda self, other: apply_(P.floor_divide, (self, o(other)))
+    for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and",
+                 "bitwise_or", "bitwise_xor"):
+        setattr(T, name + "_", (lambda p: lambda self, other: apply_(p, (self, o(other))))(getattr(P, name)))
+    T.not_equal_, T.less_, T.less_equal_, T.greater_, T.greater_equal_ = T.ne_, T.lt_, T.le_, T.gt_, T.ge_
+    T.logical_not_ = lambda self: apply_(P.logical_not, (self,))
+    T.bitwise_not_ = lambda self: apply_(P.bitwise_not, (self,))
     T.maximum_ = lambda self, other: self.copy_(math.maximum(self, other))
-    T.t_ = lambda self: _set_storage(self, shape.t(self))
-    T.transpose_ = lambda self, d0, d1: _set_storage(self, shape.transpose(self, d0, d1))
-    T.unsqueeze_ = lambda self, d: _set_storage(self, shape.unsqueeze(self, d))
-    T.squeeze_ = lambda self, d=None: _set_storage(self, shape.squeeze(self, d))
+    # in-place view ops: self takes the view's shape and records the node under torch's in-place name
+    T.t_ = lambda self: _inplace_view(self, shape.t(self), "TBackward1")
+    T.transpose_ = T.swapdims_ = T.swapaxes_ = lambda self, d0, d1: _inplace_view(
+        self, shape.transpose(self, d0, d1), "TransposeBackward1")
+    T.unsqueeze_ = lambda self, d: _inplace_view(self, shape.unsqueeze(self, d), "UnsqueezeBackward1")
+    T.squeeze_ = lambda self, d=None: _inplace_view(self, shape.squeeze(self, d), "SqueezeBackward3" if d is None
+                                                    else "SqueezeBackward4" if isinstance(d, int)
+                                                    else "SqueezeBackward5")
 
 
-def _set_storage(self, other):
-    self._data = other._data
+def _div_(self, other, *, rounding_mode=None):
+    """torch.Tensor.div_."""
+    other = math._t(other)
+    if rounding_mode is None:
+        return apply_(P.div if isinstance(other, Tensor) else P.div_scalar, (self, other))
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    return apply_(P.div_floor if rounding_mode == "floor" else P.div_trunc, (self, other))
+
+
+def _clamp_(self, min=None, max=None):
+    """torch.Tensor.clamp_ (scalar bounds: ClampBackward1; tensor bounds: ClampBackward0)."""
+    min, max = math._t(min), math._t(max)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return apply_(P.clamp_tensor, (self, min, max))
+    return apply_(P.clamp, (self,), {"lo": min, "hi": max})
+
+
+def _inplace_view(self, out, name):
+    from ._dispatch import check_inplace
+    check_inplace(self)
+    node = out.grad_fn  # read before the version bump, which would make ``out`` (a view of self) rebuild it
+    self._data = out._data
+    self._version_counter[0] += 1
+    if self._base is not None:
+        # still a view of the same base, one view op further along
+        self._view_chain = out._view_chain
+        if self._view_version is not None:
+            self._view_version = self._version_counter[0]
+    if node is not None:
+        node.name_override = name
+        self.grad_fn = node
     return self
+
+
+def _copy_(self, src, non_blocking=False):
+    """torch.Tensor.copy_: src (broadcast to self's shape, cast to self's dtype) written into self."""
+    if not isinstance(src, Tensor):
+        src = creation.tensor(src)
+    if src._data.shape != self._data.shape:
+        from .ops._checks import broadcast_fold
+        out = broadcast_fold([self._data.shape, src._data.shape])
+        if out != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(out)}")
+    return apply_(P.copy_from, (self, src))
+
+
+def _fill_(self, value):
+    """torch.Tensor.fill_: a number, or a 0-d tensor (which then receives the summed gradient)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return apply_(P.fill_tensor, (self, value.to(self._dtype)))
+    return apply_(P.fill, (self,), {"value": value})
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """torch.addcmul: input + value * tensor1 * tensor2."""
-    return input + (tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+    return apply(P.addcmul, (input, tensor1, tensor2), {"value": value})
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """torch.addcdiv: input + value * tensor1 / tensor2."""
-    return input + (tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+    return apply(P.addcdiv, (input, tensor1, tensor2), {"value": value})
 
 
 # ---- conversions --------------------------------------------------------------------------------
@@ -277,10 +362,9 @@ def _bind_conversions():
         size, fill_value, dtype=dtype or self._dtype, requires_grad=requires_grad)
     T.addcmul = addcmul
     T.addcdiv = addcdiv
+    T.where = lambda self, condition, other: math.where(condition, self, other)
     T.softmax = lambda self, dim, dtype=None: _F().softmax(self, dim, dtype=dtype)
     T.log_softmax = lambda self, dim, dtype=None: _F().log_softmax(self, dim, dtype=dtype)
-    T.var_mean = reduction.var_mean
-    T.std_mean = reduction.std_mean
     T.T = property(lambda self: shape.permute(self, *reversed(range(self._data.ndim))))
     T.mT = property(lambda self: shape.transpose(self, -2, -1))
     T.H = property(lambda self: shape.permute(self, *reversed(range(self._data.ndim))))

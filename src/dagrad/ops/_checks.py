@@ -19,6 +19,20 @@ def wrap_dims(dims, ndim):
     return out
 
 
+def broadcast_fold(shapes):
+    """The broadcast shape of several shapes, folded left to right: torch's error names the shape so far (a)
+    and the next one (b)."""
+    out = tuple(shapes[0])
+    for s in shapes[1:]:
+        err = broadcast_error((out, tuple(s)))
+        if err is not None:
+            raise err
+        n = max(len(out), len(s))
+        a, b = (1,) * (n - len(out)) + out, (1,) * (n - len(s)) + tuple(s)
+        out = tuple(x if y == 1 else y for x, y in zip(a, b))
+    return out
+
+
 def broadcast_error(shapes):
     """torch's text for shapes that do not broadcast, naming tensors a and b from the trailing dim."""
     a, b = shapes[0], shapes[1]
@@ -33,18 +47,20 @@ def broadcast_error(shapes):
 
 
 def broadcast_shapes(*shapes):
-    """torch.broadcast_shapes."""
-    n = max((len(s) for s in shapes), default=0)
+    """torch.broadcast_shapes (and torch's text for the first dim, scanned from the right, that cannot broadcast)."""
+    n = max((len(s) if isinstance(s, (tuple, list)) else 1 for s in shapes), default=0)
     out = [1] * n
-    for s in shapes:
-        for i in range(1, len(s) + 1):
-            d = s[-i]
+    for k, s in enumerate(shapes):
+        dims = tuple(s) if isinstance(s, (tuple, list)) else (s,)
+        for i in range(1, len(dims) + 1):
+            d = dims[-i]
             if out[-i] == 1:
                 out[-i] = d
             elif d != 1 and d != out[-i]:
-                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is "
-                                   f"between arg 0 and arg 1.")
-    return tuple(out)
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {d} at {-i}! Mismatching argument "
+                                   f"at index {k} had {s!r}; but expected shape should be broadcastable to {out!r}")
+    from .._tensor import Size
+    return Size(out)
 
 
 def parse_size(size):
@@ -60,9 +76,9 @@ def infer_shape(shape, numel):
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, shape))}]")
     known = 1
     for s in shape:
         if s != -1:

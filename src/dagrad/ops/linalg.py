@@ -2,7 +2,6 @@
 import string
 
 from .._dispatch import apply
-from .._tensor import Tensor
 from ..prims import linalg as L
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
@@ -65,8 +64,9 @@ def dot(input, other):
                            f"[{other._data.shape[0]}] to have the same number of elements, but got "
                            f"{input._data.shape[0]} and {other._data.shape[0]} elements respectively")
     if input._dtype is not other._dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input._dtype.name.capitalize()} "
-                           f"and {other._dtype.name.capitalize()}")
+        from .._dispatch import scalar_type_name
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{scalar_type_name(input._dtype)} and {scalar_type_name(other._dtype)}")
     return apply(L.dot, (input, other))
 
 
@@ -85,22 +85,48 @@ def matmul(input, other):
     if a == 2 and b == 2:
         return mm(input, other)
     _same_dtype(input, other)
-    k_a = input._data.shape[-1]
-    k_b = other._data.shape[0] if b == 1 else other._data.shape[-2]
-    if k_a != k_b:
-        sa = (1, k_a) if a == 1 else input._data.shape
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa[-2:]) if a <= 2 else _shape_str((-1,) + sa[-1:])} "
-                           f"and {_shape_str(other._data.shape[-2:])})".replace("-1x", f"{int(_prod(sa[:-1]))}x"))
+    _check_matmul_shapes(input._data.shape, other._data.shape)
     if a == 1 and b == 2:
         return apply(L.vecmat, (input, other))
     if b == 1:
         return apply(L.matvec_nd, (input, other))
     if a == 1:
         out = apply(L.matmul_nd, (input.unsqueeze(0), other)).squeeze(-2)
-        if out.grad_fn is not None:
-            out.grad_fn.name_override = "UnsafeViewBackward0"
-        return out
-    return apply(L.matmul_nd, (input, other))
+    else:
+        out = apply(L.matmul_nd, (input, other))
+    if out.grad_fn is not None:
+        out.grad_fn.name_override = _matmul_node_name(input, other)
+    return out
+
+
+def _check_matmul_shapes(xs, ys):
+    """torch's error for a batched matmul, as the kernel it folds to (mm, mv or bmm) words it."""
+    k_a, k_b = xs[-1], (ys[0] if len(ys) == 1 else ys[-2])
+    if len(ys) <= 2:
+        m = _prod(xs[:-1])
+        if k_a == k_b:
+            return
+        if len(ys) == 1:
+            raise RuntimeError(f"size mismatch, got input ({m}), mat ({m}x{k_a}), vec ({k_b})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k_a} and {_shape_str(ys)})")
+    from ._checks import broadcast_fold
+    batch = broadcast_fold([xs[:-2], ys[:-2]])
+    if k_a != k_b:
+        n = _prod(batch)
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k_a}] but got: "
+                           f"[{n}, {k_b}].")
+
+
+def _matmul_node_name(x, y):
+    """The last node torch's matmul records for a batched product (a naming detail users see)."""
+    xs, ys = x._data.shape, y._data.shape
+    if len(xs) == 3 and len(ys) == 3 and (xs[0] == 1) != (ys[0] == 1):
+        # one 3-d operand with a unit batch is squeezed to a matrix first
+        xs, ys = (xs[1:], ys) if xs[0] == 1 else (xs, ys[1:])
+    if len(xs) == 2 and len(ys) >= 3 and x._requires_grad:
+        # folded as (y^T @ x^T)^T: the transpose is copied unless a unit dim leaves it contiguous
+        return "TransposeBackward0" if xs[0] == 1 or ys[-1] == 1 else "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def _prod(s):
@@ -154,22 +180,68 @@ def _explicit_spec(equation, operands):
     return ",".join(new_subs) + "->" + out
 
 
+def _check_einsum(equation, operands):
+    for i, c in enumerate(equation):
+        if not (c.isascii() and c.isalpha()) and c not in " .,->":
+            raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, subscripts "
+                               f"must be in [a-zA-Z]")
+    subs = equation.replace(" ", "").partition("->")[0].split(",")
+    if len(operands) < len(subs):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(operands) > len(subs):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    for i, (s, op) in enumerate(zip(subs, operands)):
+        n, nd = len(s.replace("...", "")), op._data.ndim
+        if "..." not in s and n != nd:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) does not match the number "
+                               f"of dimensions ({nd}) for operand {i} and no ellipsis was given")
+        if "..." in s and n > nd:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) is more than the number "
+                               f"of dimensions ({nd}) for operand {i}")
+
+
+def _broadcast_operands(spec, operands):
+    """Expand size-1 dims to the size other operands give the same subscript (torch broadcasts them)."""
+    subs = spec.split("->")[0].split(",")
+    size = {}
+    for i, (s, op) in enumerate(zip(subs, operands)):
+        for c, n in zip(s, op._data.shape):
+            seen = size.get(c, 1)
+            if n != 1 and seen != 1 and n != seen:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                                   f"with previously seen size {seen}")
+            size[c] = max(seen, n) if n != 1 else seen
+    out = []
+    for s, op in zip(subs, operands):
+        want = tuple(size[c] for c in s)
+        out.append(op if op._data.shape == want or len(set(s)) != len(s) else op.expand(*want))
+    return tuple(out)
+
+
 def einsum(equation, *operands):
-    """torch.einsum (ellipses and implicit outputs supported)."""
+    """torch.einsum (ellipses, implicit outputs and size-1 broadcasting supported)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    _check_einsum(equation, operands)
     spec = _explicit_spec(equation, operands)
-    return apply(L.einsum, tuple(operands), {"spec": spec})
+    return apply(L.einsum, _broadcast_operands(spec, operands), {"spec": spec})
 
 
 def tensordot(a, b, dims=2):
     """torch.tensordot: contract the last ``dims`` dims of a with the first of b (or the listed dims)."""
     if isinstance(dims, int):
-        da = list(range(a._data.ndim - dims, a._data.ndim))
+        da = list(range(-dims, 0))  # torch words its errors with these negative dims
         db = list(range(dims))
     else:
         da, db = ([dims[0]] if isinstance(dims[0], int) else list(dims[0])), \
             ([dims[1]] if isinstance(dims[1], int) else list(dims[1]))
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    for x, y in zip(da, db):
+        sx, sy = a._data.shape[x], b._data.shape[y]
+        if sx != sy:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sx} in dim {x} and second "
+                               f"has size {sy} in dim {y}")
     da = [d % a._data.ndim for d in da]
     db = [d % b._data.ndim for d in db]
     fa = [d for d in range(a._data.ndim) if d not in da]

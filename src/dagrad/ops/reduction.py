@@ -35,6 +35,8 @@ return_types = collections.namedtuple("return_types", "max min median sort topk 
 
 
 def _dims_args(input, dim, keepdim):
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = tuple(range(input._data.ndim))  # torch: an empty dim list reduces over every dim
     dims = wrap_dims(dim, input._data.ndim) if input._data.ndim else ()
     shape = input._data.shape
     kshape = tuple(1 if i in dims else s for i, s in enumerate(shape))
@@ -47,7 +49,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     if dt is None and input._dtype._kind < 2:
         dt = int64
     npdt = dt.np if dt is not None else None
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0 and False):
+    if dim is None:
         return apply(R.sum_all, (input,), {"dtype": npdt})
     p = _dims_args(input, dim, keepdim)
     p["dtype"] = npdt
@@ -55,8 +57,16 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return sum(input.nan_to_num(0.0, float("inf"), float("-inf")) if False else input.masked_fill(input.isnan(), 0),
-               dim, keepdim, dtype=dtype)
+    """torch.nansum: the sum with NaNs counted as zero."""
+    dt = to_dtype(dtype)
+    if dt is None and input._dtype._kind < 2:
+        dt = int64
+    if dim is None:
+        p = {"dims": None, "keepdim": False, "kshape": None}
+    else:
+        p = _dims_args(input, dim, keepdim)
+    p["dtype"] = dt.np if dt is not None else None
+    return apply(R.nansum, (input,), p)
 
 
 def _need_float(input, name):
@@ -100,10 +110,11 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(input, dim, unbiased, keepdim, correction, name="std and var"):
     if isinstance(dim, bool):  # legacy var(input, unbiased)
         unbiased, dim = dim, None
-    _need_float(input, "std_var")
+    if input._dtype._kind < 2:
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
     c = _correction(unbiased, correction)
     if dim is None:
         return {"dims": None, "correction": c, "keepdim": False, "kshape": None}
@@ -122,16 +133,26 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return apply(R.std, (input,), _var_args(input, dim, unbiased, keepdim, correction))
 
 
+def _pair(first, second, name):
+    # torch computes both in one node; dagrad records two, each showing torch's node name
+    for t in (first, second):
+        if t.grad_fn is not None:
+            t.grad_fn.name_override = name
+    return first, second
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """torch.var_mean: (var, mean)."""
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim if not isinstance(
-        dim, bool) else None, keepdim)
+    _var_args(input, dim, unbiased, keepdim, correction, "var_mean")
+    return _pair(var(input, dim, unbiased, keepdim, correction=correction),
+                 mean(input, dim if not isinstance(dim, bool) else None, keepdim), "VarMeanBackward0")
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """torch.std_mean: (std, mean)."""
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim if not isinstance(
-        dim, bool) else None, keepdim)
+    _var_args(input, dim, unbiased, keepdim, correction, "std_mean")
+    return _pair(std(input, dim, unbiased, keepdim, correction=correction),
+                 mean(input, dim if not isinstance(dim, bool) else None, keepdim), "StdMeanBackward0")
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -182,7 +203,10 @@ def cumprod(input, dim, *, dtype=None):
 def _select_along(input, dim, keepdim, arg_fn, name, kind):
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return return_types.__getattribute__(kind)(input.clone(), _make(np.array(0), int64))
+        values = input.clone()
+        if values.grad_fn is not None:
+            values.grad_fn.name_override = name
+        return getattr(return_types, kind)(values, _make(np.array(0), int64))
     if input._data.shape[d] == 0:
         raise IndexError(f"{kind}(): Expected reduction dim {d} to have non-zero size.")
     idx = np.expand_dims(arg_fn(input._data, axis=d), d)
@@ -249,10 +273,15 @@ def aminmax(input, *, dim=None, keepdim=False):
     return amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim)
 
 
+def _flat_arg(input, fn, keepdim):
+    r = np.array(_nanarg(fn)(input._data.reshape(-1), 0))
+    return _make(r.reshape((1,) * input._data.ndim) if keepdim else r, int64)
+
+
 def argmax(input, dim=None, keepdim=False):
     """torch.argmax (first occurrence of the maximum)."""
     if dim is None:
-        return _make(np.array(_nanarg(np.argmax)(input._data.reshape(-1), 0)), int64)
+        return _flat_arg(input, np.argmax, keepdim)
     d = wrap_dim(dim, input._data.ndim)
     r = _nanarg(np.argmax)(input._data, d)
     return _make(np.expand_dims(r, d) if keepdim else np.asarray(r), int64)
@@ -261,25 +290,28 @@ def argmax(input, dim=None, keepdim=False):
 def argmin(input, dim=None, keepdim=False):
     """torch.argmin."""
     if dim is None:
-        return _make(np.array(_nanarg(np.argmin)(input._data.reshape(-1), 0)), int64)
+        return _flat_arg(input, np.argmin, keepdim)
     d = wrap_dim(dim, input._data.ndim)
     r = _nanarg(np.argmin)(input._data, d)
     return _make(np.expand_dims(r, d) if keepdim else np.asarray(r), int64)
 
 
 def _median_index(a, axis):
-    # torch returns the lower of the two middle values
+    # torch returns the lower of the two middle values, or the first NaN when there is one
     n = a.shape[axis]
     order = np.argsort(a, axis=axis, kind="stable")
-    return np.take(order, (n - 1) // 2, axis=axis)
+    idx = np.take(order, (n - 1) // 2, axis=axis)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        idx = np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), idx)
+    return idx
 
 
 def median(input, dim=None, keepdim=False):
     """torch.median: the lower median; with dim, (values, indices)."""
     if dim is None:
-        flat = input.reshape(-1)
-        r = _select_along(flat, 0, False, _median_index, "MedianBackward0", "median").values
-        return r
+        _nonempty(input, "median")
+        return apply(R.median_all, (input,))
     return _select_along(input, dim, keepdim, _median_index, "MedianBackward1", "median")
 
 

@@ -39,8 +39,7 @@ def reshape(input, *shape):
     shape = infer_shape(parse_size(shape), input._data.size)
     if _can_view(input._data, shape):
         return apply(S.view, (input,), {"shape": shape, "in_shape": input._data.shape})
-    out = apply(S.view, (input.clone(),), {"shape": shape, "in_shape": input._data.shape})
-    return _named(out, "UnsafeViewBackward0")
+    return apply(S.unsafe_view, (input.clone(),), {"shape": shape, "in_shape": input._data.shape})
 
 
 def view_as(input, other):
@@ -69,9 +68,15 @@ def unflatten(input, dim, sizes):
     """torch.unflatten."""
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    sizes = infer_shape(tuple(sizes), shape[d])
-    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:]) if _can_view(
-        input._data, shape[:d] + tuple(sizes) + shape[d + 1:]) else reshape(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = tuple(sizes)
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if (-1 not in sizes and known != shape[d]) or (-1 in sizes and (known == 0 or shape[d] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't multiply up to the size "
+                           f"of dim {d} ({shape[d]}) in the input tensor")
+    new = shape[:d] + infer_shape(sizes, shape[d]) + shape[d + 1:]
+    return view(input, new) if _can_view(input._data, new) else reshape(input, new)
 
 
 def squeeze(input, dim=None):
@@ -117,6 +122,9 @@ def permute(input, *dims):
     """torch.permute."""
     dims = parse_size(dims)
     nd = input._data.ndim
+    wrapped = [wrap_dim(d, nd) for d in dims] if len(dims) == nd else []
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
                            f"of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
@@ -140,15 +148,21 @@ moveaxis = movedim
 
 def expand(input, *sizes):
     """torch.Tensor.expand: a broadcast view (-1 keeps a size)."""
-    sizes = parse_size(sizes)
+    return apply(S.expand, (input,), {"shape": expanded_shape(input, parse_size(sizes))})
+
+
+def expanded_shape(input, sizes):
+    """The shape ``input.expand(*sizes)`` gives, or torch's error."""
     shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
-                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions in "
-                           "the tensor ({})".format(len(sizes), len(shape)))
-    out = []
-    for i, s in enumerate(sizes):
+        from .._dispatch import scalar_type_name
+        raise RuntimeError(f"expand(torch.{scalar_type_name(input._dtype)}Tensor{{[{', '.join(map(str, shape))}]}}, "
+                           f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
+    out = [0] * len(sizes)
+    for i in reversed(range(len(sizes))):  # torch checks from the last dim
+        s = sizes[i]
         have = shape[i - lead] if i >= lead else None
         if s == -1:
             if have is None:
@@ -159,8 +173,8 @@ def expand(input, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({have}) at "
                                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
                                f"Tensor sizes: [{', '.join(map(str, shape))}]")
-        out.append(s)
-    return apply(S.expand, (input,), {"shape": tuple(out)})
+        out[i] = s
+    return tuple(out)
 
 
 def expand_as(input, other):
@@ -174,8 +188,8 @@ def broadcast_to(input, size):
 
 def broadcast_tensors(*tensors):
     """torch.broadcast_tensors."""
-    from ._checks import broadcast_shapes
-    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    from ._checks import broadcast_fold
+    shape = broadcast_fold([t._data.shape for t in tensors])
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -199,18 +213,22 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None):
     """torch.repeat_interleave (an index_select with repeated indices)."""
     from .indexing import index_select
     if dim is None:
-        input = input.reshape(-1)
+        input = flatten(input)
         dim = 0
     d = wrap_dim(dim, input._data.ndim)
-    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if not isinstance(repeats, Tensor):
+        # torch: unsqueeze, expand, then a contiguous copy viewed back (ViewBackward0)
+        shape = input._data.shape
+        grown = unsqueeze(input, d + 1)
+        grown = expand(grown, shape[:d + 1] + (int(repeats),) + shape[d + 1:]).clone()
+        return view(grown, shape[:d] + (shape[d] * int(repeats),) + shape[d + 1:])
+    reps = repeats._data
     idx = np.repeat(np.arange(input._data.shape[d]), reps)
     from .._dtype import int64
     return index_select(input, d, _make(idx.astype(np.int64), int64))
 
 
 def _check_cat(tensors, dim, name):
-    if len(tensors) == 0:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors[1:], 1):
         s = t._data.shape
@@ -225,6 +243,11 @@ def _check_cat(tensors, dim, name):
 def cat(tensors, dim=0, *, out=None):
     """torch.cat (promotes to the common dtype; skips legacy empty 1-d tensors like torch)."""
     from .._dispatch import common_dtype
+    if len(tensors) == 0:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or list(tensors[:1])
     d = wrap_dim(dim, tensors[0]._data.ndim)
     _check_cat(tensors, d, "torch.cat")
@@ -338,12 +361,16 @@ def tensor_split(input, indices_or_sections, dim=0):
     else:
         bounds = [0] + list(indices_or_sections) + [n]
         sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return split(input, sizes, d)
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(input, d, start, s))
+        start += s
+    return tuple(out)
 
 
-def flip(input, dims):
-    """torch.flip."""
-    dims = wrap_dims(dims, input._data.ndim)
+def flip(input, *dims):
+    """torch.flip (the method also takes the dims unpacked: x.flip(0, 1))."""
+    dims = wrap_dims(dims[0] if len(dims) == 1 else dims, input._data.ndim)
     return apply(S.flip, (input,), {"dims": dims})
 
 
@@ -357,8 +384,6 @@ def flipud(input):
 
 def roll(input, shifts, dims=None):
     """torch.roll."""
-    if dims is None:
-        return roll(input.reshape(-1), shifts, 0).view(input.shape)
     shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else shifts
     dims = tuple(dims) if isinstance(dims, (tuple, list)) else dims
     return apply(S.roll, (input,), {"shifts": shifts, "dims": dims})
@@ -410,13 +435,16 @@ def meshgrid(*tensors, indexing="ij"):
         tensors = tensors[0]
     shape = tuple(t._data.size for t in tensors)
     n = len(tensors)
+    # 'xy': the first two inputs index columns and rows respectively
+    axis = list(range(n))
+    if indexing == "xy" and n >= 2:
+        axis[0], axis[1] = 1, 0
+        shape = (shape[1], shape[0]) + shape[2:]
     out = []
     for i, x in enumerate(tensors):
         s = [1] * n
-        s[i] = -1
+        s[axis[i]] = -1
         out.append(x.reshape(s).expand(shape))
-    if indexing == "xy" and n >= 2:
-        out = [o.transpose(0, 1) for o in out]
     return tuple(out)
 
 
@@ -425,4 +453,4 @@ def atleast_1d(x):
 
 
 def atleast_2d(x):
-    return x.reshape(1, -1) if x._data.ndim < 2 else x
+    return x.reshape(1, 1) if x._data.ndim == 0 else (unsqueeze(x, 0) if x._data.ndim == 1 else x)

@@ -17,9 +17,23 @@ add_scaled = prim("AddBackward0", lambda xp, x, y, alpha: xp.add(x, xp.multiply(
 sub = prim("SubBackward0", lambda xp, x, y: xp.subtract(x, y), lambda g, out, x, y: g, lambda g, out, x, y: -g)
 sub_scaled = prim("SubBackward0", lambda xp, x, y, alpha: xp.subtract(x, xp.multiply(y, alpha)),
                   lambda g, out, x, y, alpha: g, lambda g, out, x, y, alpha: g * (-alpha))
-rsub = prim("RsubBackward1", lambda xp, x, y: xp.subtract(y, x), lambda g, out, x, y: -g, lambda g, out, x, y: g)
+# torch.rsub(x, y, alpha): y - alpha * x; the Python-scalar form (2 - x) is RsubBackward1 with one edge
+rsub = prim("RsubBackward0", lambda xp, x, y, alpha: xp.subtract(y, xp.multiply(x, alpha) if alpha != 1 else x),
+            lambda g, out, x, y, alpha: -g * alpha if alpha != 1 else -g, lambda g, out, x, y, alpha: g)
+rsub_scalar = prim("RsubBackward1", lambda xp, x, y: xp.subtract(y, x), lambda g, out, x, y: -g)
 mul = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y),
            lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
+
+
+def scalar_edge(g, out, *args, **params):
+    """The VJP slot of a Python-scalar operand: never called, but torch lists the edge (as None)."""
+    return None
+
+
+# a Python-scalar operand: nothing to save, so later in-place writes to x do not invalidate the node
+mul_scalar = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y), lambda g, out, x, y: g * y, scalar_edge)
+div_scalar = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y), lambda g, out, x, y: g / y, scalar_edge,
+                  promote="float")
 div = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y),
            lambda g, out, x, y: g / y, lambda g, out, x, y: -g * x / (y * y), save="xy", promote="float")
 neg = prim("NegBackward0", lambda xp, x: xp.negative(x), lambda g, out, x: -g)
@@ -32,13 +46,45 @@ pow_tensor = prim("PowBackward1", lambda xp, x, y: xp.power(x, y),
                   lambda g, out, x, y: g * out * x.log().masked_fill((x == 0) & (y >= 0), 0.0),
                   save="xy", save_out=True)
 rpow = prim("PowBackward2", lambda xp, x, y: xp.power(y, x),
-            lambda g, out, x, y: g * out * math.log(y) if y != 0 else g * 0.0, save_out=True, promote="float")
+            lambda g, out, x, y: g * out * math.log(y) if y != 0 else g * 0.0, save_out=True)
 abs_ = prim("AbsBackward0", lambda xp, x: xp.abs(x), lambda g, out, x: g * x.sign(), save="x")
-remainder = prim("RemainderBackward0", lambda xp, x, y: xp.remainder(x, y),
+
+
+def not_implemented(aten_name):
+    """The VJP of an op torch records as ``NotImplemented``: backward raises torch's error."""
+    def vjp(g, out, *args, **params):
+        raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
+    return vjp
+
+
+# d/dy (x mod y) = -floor(x / y); torch names the scalar-divisor form ...Backward0, the tensor form ...Backward1
+remainder = prim("RemainderBackward1", lambda xp, x, y: xp.remainder(x, y),
                  lambda g, out, x, y: g, lambda g, out, x, y: -g * (x / y).floor(), save="xy")
-fmod = prim("FmodBackward0", lambda xp, x, y: xp.fmod(x, y),
+remainder_scalar = prim("RemainderBackward0", lambda xp, x, y: xp.remainder(x, y), lambda g, out, x, y: g)
+rremainder = prim("torch::autograd::NotImplemented", lambda xp, x, y: xp.remainder(y, x),
+                  not_implemented("remainder"), promote="same")
+fmod = prim("FmodBackward1", lambda xp, x, y: xp.fmod(x, y),
             lambda g, out, x, y: g, lambda g, out, x, y: -g * (x / y).trunc(), save="xy")
-floor_divide = prim("FloorDivideBackward0", lambda xp, x, y: xp.floor_divide(x, y))
+fmod_scalar = prim("FmodBackward0", lambda xp, x, y: xp.fmod(x, y), lambda g, out, x, y: g)
+# numpy's floor_divide is Python's floor division (via fmod), which torch's div_floor also computes
+floor_divide = prim("torch::autograd::NotImplemented", lambda xp, x, y: xp.floor_divide(x, y),
+                    not_implemented("floor_divide"), not_implemented("floor_divide"))
+rfloor_divide = prim("torch::autograd::NotImplemented", lambda xp, x, y: xp.floor_divide(y, x),
+                     not_implemented("floor_divide"))
+
+
+def _div_trunc(xp, x, y):
+    if x.dtype.kind in "fc":
+        return xp.trunc(xp.true_divide(x, y))
+    # integers: floor division rounded toward zero, exact for all of int64
+    q = xp.floor_divide(x, y)
+    return q + ((xp.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
+
+
+# rounded division is piecewise constant: zero gradient for both inputs
+div_floor = prim("DivBackward2", lambda xp, x, y: xp.floor_divide(x, y), lambda g, out, x, y: g * 0,
+                 lambda g, out, x, y: g * 0)
+div_trunc = prim("DivBackward2", _div_trunc, lambda g, out, x, y: g * 0, lambda g, out, x, y: g * 0)
 
 # ---- exponentials and logarithms ---------------------------------------------------------------
 exp = prim("ExpBackward0", lambda xp, x: xp.exp(x), lambda g, out, x: g * out, save_out=True, promote="float")
@@ -80,8 +126,11 @@ tanh = prim("TanhBackward0", lambda xp, x: xp.tanh(x), lambda g, out, x: g * (1 
 
 
 def _sigmoid(xp, x):
-    # 1 / (1 + e^-x) overflows for very negative x; the tanh form is exact and stable
-    return (xp.tanh(x * 0.5) + 1) * 0.5 if x.dtype != np.float16 else (1 / (1 + xp.exp(-x))).astype(x.dtype)
+    # 1 / (1 + e^-x) overflows for very negative x; the tanh form is exact and stable. Half precision is
+    # computed in float32 and rounded once, as torch's CPU kernels do.
+    if x.dtype == np.float16:
+        return _sigmoid(xp, x.astype(np.float32)).astype(np.float16)
+    return (xp.tanh(x * 0.5) + 1) * 0.5
 
 
 sigmoid = prim("SigmoidBackward0", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
@@ -91,7 +140,7 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _erf_np(xp, x, fn):
-    return fn(x).astype(x.dtype) if x.size else x.copy()
+    return xp.asarray(fn(x)).astype(x.dtype) if x.size else x.copy()
 
 
 erf = prim("ErfBackward0", lambda xp, x: _erf_np(xp, x, _erf),
@@ -112,6 +161,7 @@ round_decimals = prim("RoundBackward1", lambda xp, x, decimals: xp.round(x, deci
                       lambda g, out, x, decimals: g * 0)
 sign = prim("SignBackward0", lambda xp, x: xp.sign(x) if x.dtype != np.bool_ else x.copy(),
             lambda g, out, x: g * 0)
+sgn = prim("SgnBackward0", lambda xp, x: xp.sign(x) if x.dtype != np.bool_ else x.copy(), lambda g, out, x: g * 0)
 frac = prim("FracBackward0", lambda xp, x: x - xp.trunc(x), lambda g, out, x: g)
 
 # ---- clamps, max/min, selection --------------------------------------------------------------
@@ -138,11 +188,26 @@ def _clamp_mask(x, lo, hi):
 
 clamp = prim("ClampBackward1", lambda xp, x, lo, hi: _clamp(xp, x, lo, hi),
              lambda g, out, x, lo, hi: g * _clamp_mask(x, lo, hi), save="x")
+clamp_min = prim("ClampMinBackward0", lambda xp, x, lo: xp.maximum(x, lo), lambda g, out, x, lo: g * (x >= lo),
+                 save="x")
+clamp_max = prim("ClampMaxBackward0", lambda xp, x, hi: xp.minimum(x, hi), lambda g, out, x, hi: g * (x <= hi),
+                 save="x")
+
+
+def _clamp_lo_grad(g, x, lo, hi):
+    # the lower bound is active where x < lo, unless the bounds cross (then the result is hi)
+    return g * (x < lo) if hi is None else g * ((x < lo) & (lo < hi))
+
+
+def _clamp_hi_grad(g, x, lo, hi):
+    # the upper bound is active where x > hi, and everywhere when the bounds cross
+    return g * (x > hi) if lo is None else g * ((x > hi) | (hi < lo))
+
+
 clamp_tensor = prim("ClampBackward0", lambda xp, x, lo, hi: _clamp(xp, x, lo, hi),
                     lambda g, out, x, lo, hi: g * _clamp_mask(x, lo, hi),
-                    lambda g, out, x, lo, hi: g * (x < lo),
-                    lambda g, out, x, lo, hi: g * (x > hi) if lo is None else g * ((x > hi) & (lo <= hi)),
-                    save="xyz")
+                    lambda g, out, x, lo, hi: _clamp_lo_grad(g, x, lo, hi),
+                    lambda g, out, x, lo, hi: _clamp_hi_grad(g, x, lo, hi), save="xyz")
 
 
 def _split_ties(g, x, y, x_wins):
@@ -176,16 +241,27 @@ nan_to_num = prim("NanToNumBackward0",
                   lambda xp, x, nan, posinf, neginf: xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
                   lambda g, out, x, nan, posinf, neginf: g * x.isfinite(), save="x")
 
+# d(x + v * y * z): g, g * v * z, g * v * y;  d(x + v * y / z): g, g * v / z, -g * v * y / z^2
+addcmul = prim("AddcmulBackward0", lambda xp, x, y, z, value: x + value * (y * z) if value != 1 else x + y * z,
+               lambda g, out, x, y, z, value: g, lambda g, out, x, y, z, value: g * z * value,
+               lambda g, out, x, y, z, value: g * y * value, save="yz")
+addcdiv = prim("AddcdivBackward0", lambda xp, x, y, z, value: x + value * (y / z) if value != 1 else x + y / z,
+               lambda g, out, x, y, z, value: g, lambda g, out, x, y, z, value: g * value / z,
+               lambda g, out, x, y, z, value: -g * value * y / (z * z), save="yz")
+
 # ---- copies and casts ----------------------------------------------------------------------------
 clone = prim("CloneBackward0", lambda xp, x: x.copy(), lambda g, out, x: g, promote=None)
 to_copy = prim("ToCopyBackward0", lambda xp, x, dtype: x.astype(dtype.np), lambda g, out, x, dtype: g,
                promote=None)
-copy_from = prim("CopyBackwards", lambda xp, x, src: xp.broadcast_to(src, x.shape).astype(x.dtype),
+copy_from = prim("torch::autograd::CopyBackwards",
+                 lambda xp, x, src: xp.broadcast_to(src, x.shape).astype(x.dtype),
                  lambda g, out, x, src: g * 0, lambda g, out, x, src: g, promote=None)
-fill = prim("FillBackward0", lambda xp, x, value: xp.full_like(x, value), lambda g, out, x, value: g * 0,
+# in-place fills (torch's fill_ with a number, with a 0-d tensor, and zero_)
+fill = prim("FillBackward2", lambda xp, x, value: xp.full_like(x, value), lambda g, out, x, value: g * 0,
             promote=None)
-fill_tensor = prim("FillBackward1", lambda xp, x, value: xp.full_like(x, value),
-                   lambda g, out, x, value: g * 0, lambda g, out, x, value: g.sum(), promote=None)
+fill_tensor = prim("FillBackward3", lambda xp, x, v: xp.full_like(x, v), lambda g, out, x, v: g * 0,
+                   lambda g, out, x, v: g.sum(), promote=None)
+zero = prim("ZeroBackward0", lambda xp, x: xp.zeros_like(x), lambda g, out, x: g * 0, promote=None)
 
 
 # ---- comparisons and logic (not differentiable) -------------------------------------------------

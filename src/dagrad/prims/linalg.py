@@ -58,7 +58,11 @@ baddbmm = prim("BaddbmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + a
 
 
 def _einsum_vjp(g, out, needs, *xs, spec):
-    """d einsum / d operand i: contract g with the other operands back to operand i's subscripts."""
+    """d einsum / d operand i: contract g with the other operands back onto operand i's subscripts.
+
+    Letters only operand i has (summed away in the forward) come back by broadcasting; a letter repeated in
+    operand i (a diagonal or trace) puts the gradient on that diagonal, zeros elsewhere.
+    """
     from ..ops.linalg import einsum
     ins, outs = spec.split("->")
     subs = ins.split(",")
@@ -69,19 +73,41 @@ def _einsum_vjp(g, out, needs, *xs, spec):
             continue
         others = [s for j, s in enumerate(subs) if j != i]
         target = subs[i]
-        # letters of operand i summed away entirely (absent elsewhere) are restored by broadcasting
-        present = set(outs) | set("".join(others))
-        kept = "".join(c for c in target if c in present)
-        r = einsum(",".join([outs] + others) + "->" + "".join(dict.fromkeys(kept)),
-                   g, *[x for j, x in enumerate(xs) if j != i])
-        if kept != target:
-            # repeated letters (diagonals) or summed-away letters: expand through a ones tensor
-            from ..ops.creation import ones
-            shape = xs[i].shape
-            r = einsum("".join(dict.fromkeys(kept)) + "," + target + "->" + target, r,
-                       ones(shape, dtype=g.dtype))
-        grads.append(r)
+        shape = xs[i].shape
+        size = {c: shape[k] for k, c in enumerate(target)}
+        letters = "".join(dict.fromkeys(target))  # unique, in order of first appearance
+        present = set(outs).union(*others)
+        kept = "".join(c for c in letters if c in present)
+        r = einsum(",".join([outs] + others) + "->" + kept, g, *[x for j, x in enumerate(xs) if j != i])
+        grads.append(_onto_subscripts(r, kept, letters, target, size))
     return grads
 
 
-einsum = prim("EinsumBackward0", lambda xp, *xs, spec: xp.einsum(spec, *xs, optimize=len(xs) > 2), vjp_all=_einsum_vjp)
+def _onto_subscripts(r, kept, letters, target, size):
+    """Lay ``r`` (dims ``kept``) out over ``target``: broadcast missing letters, zero off-diagonal entries."""
+    for k, c in enumerate(letters):
+        if c not in kept:
+            r = r.unsqueeze(k)
+    if len(letters) == len(target):
+        return r.expand(*(size[c] for c in target))
+    # repeated letters: a dim per position, then keep only entries where repeated letters agree
+    from .._dtype import bool_
+    from .._tensor import _make
+    seen = set()
+    for k, c in enumerate(target):
+        if c in seen:
+            r = r.unsqueeze(k)
+        seen.add(c)
+    shape = tuple(size[c] for c in target)
+    grids = np.indices(shape, sparse=True)
+    diag = np.ones(shape, dtype=bool)
+    for k, c in enumerate(target):
+        first = target.index(c)
+        if first != k:
+            diag = diag & (grids[k] == grids[first])
+    return r.expand(*shape) * _make(diag, bool_)
+
+
+# every operand is read by the others' gradients: save them all (the Prim table indexes up to ten inputs)
+einsum = prim("EinsumBackward0", lambda xp, *xs, spec: xp.einsum(spec, *xs, optimize=len(xs) > 2),
+              vjp_all=_einsum_vjp, save="0123456789")

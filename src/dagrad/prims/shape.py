@@ -9,6 +9,9 @@ from ._prim import prim
 
 view = prim("ViewBackward0", lambda xp, x, shape, in_shape: x.reshape(shape),
             lambda g, out, x, shape, in_shape: g.reshape(in_shape), promote=None, is_view=True)
+# reshape's copying path: a reshape of a fresh clone, not a view of the caller's tensor (torch's _unsafe_view)
+unsafe_view = prim("UnsafeViewBackward0", lambda xp, x, shape, in_shape: x.reshape(shape),
+                   lambda g, out, x, shape, in_shape: g.reshape(in_shape), promote=None)
 transpose = prim("TransposeBackward0", lambda xp, x, d0, d1: xp.swapaxes(x, d0, d1),
                  lambda g, out, x, d0, d1: g.transpose(d0, d1), promote=None, is_view=True)
 t = prim("TBackward0", lambda xp, x: x.T, lambda g, out, x: g.t(), promote=None, is_view=True)
@@ -26,7 +29,24 @@ diagonal = prim("DiagonalBackward0", lambda xp, x, offset, d0, d1: xp.diagonal(x
                 promote=None, is_view=True)
 
 
-basic_index = prim("SliceBackward0", lambda xp, x, index, in_shape: x[index],
+def _basic_index(xp, x, index, in_shape):
+    out = x[index]
+    if type(out) is not np.ndarray:
+        # an integer for every dim gives a numpy scalar: index again with a trailing ellipsis for a 0-d view
+        out = x[_explicit(index, x.ndim) + (Ellipsis,)]
+    return out
+
+
+def _explicit(index, ndim):
+    """``index`` with its ellipsis spelled out as full slices."""
+    if Ellipsis not in index:
+        return index
+    i = index.index(Ellipsis)
+    used = sum(1 for k in index if k is not None and k is not Ellipsis)
+    return index[:i] + (slice(None),) * (ndim - used) + index[i + 1:]
+
+
+basic_index = prim("SliceBackward0", _basic_index,
                    lambda g, out, x, index, in_shape: index_scatter_zeros_apply(g, index, in_shape),
                    promote=None, is_view=True)
 
@@ -132,5 +152,5 @@ def _copy_slices_src(g, out, base, src, chain):
     return g
 
 
-copy_slices = prim("CopySlices", lambda xp, base, src, chain: base, _copy_slices_base, _copy_slices_src,
-                   promote=None)
+copy_slices = prim("torch::autograd::CopySlices", lambda xp, base, src, chain: base, _copy_slices_base,
+                   _copy_slices_src, promote=None)
