@@ -68,9 +68,6 @@ def test_binary_promotion(op, da, db, ka, kb, scalar):
     assert_same_tensor(d_out, t_out, rtol=1e-3 if "16" in str(t_out.dtype) else None)
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="_dispatch passes Python ints to numpy, which refuses values outside a small integer dtype "
-                          "(NEP 50); torch wraps them")
 def test_python_int_wraps_into_small_integer_dtype():
     for L in (torch, dagrad):
         out = L.tensor([1, 2], dtype=L.uint8) + (-3)

@@ -1,6 +1,13 @@
 """dagrad: PyTorch's autograd and training stack in Python on NumPy (``import dagrad as torch``)."""
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# numpy's floating-point RuntimeWarnings (log(0), 0/0, overflow) raised inside dagrad's own code stay silent,
+# as torch's kernels are; the filter matches dagrad's modules only, so user numpy code is untouched
+_warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+                         category=RuntimeWarning, module=r"dagrad\.")
+
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, complex64,
                      complex128, dtype, get_default_dtype, set_default_dtype, promote_types)
 from ._dtype import ALIASES as _ALIASES
@@ -30,7 +37,7 @@ from .ops.indexing import (gather, scatter, scatter_add, index_select, index_add
 from .ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, addmm, baddbmm, tensordot, inner
 from ._tensor_methods import addcmul, addcdiv
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
-from . import autograd, nn, random
+from . import autograd, linalg, nn, random
 from ._printing import set_printoptions, get_printoptions
 
 float = float32

@@ -63,6 +63,10 @@ def apply(prim, args, params=None):
         arr = prim.forward(xp, *arrays) if params is None else prim.forward(xp, *arrays, **params)
     except ValueError as err:
         raise translate_value_error(prim, args, err) from None
+    except OverflowError:
+        # numpy 2 refuses a Python int outside the tensor's dtype; torch wraps it (uint8 + -3 -> 253)
+        arrays = [np.array(a).astype(dt.np) if type(a) is int and dt is not None else a for a in arrays]
+        arr = prim.forward(xp, *arrays) if params is None else prim.forward(xp, *arrays, **params)
     if type(arr) is not _ndarray:
         arr = np.asarray(arr)
     out_dt = prim.out_dtype
@@ -113,12 +117,14 @@ def _record(prim, args, params, out):
     if not needed or out._dtype._kind < 2:  # integer and bool results are not differentiable
         return
     save = prim.save
+    save_for = prim.save_for
     frees = prim.save_out
     saved = []
     versions = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            if i in save:
+            if i in save and (save_for is None or i not in save_for
+                              or any(parents[j] is not None for j in save_for[i])):
                 saved.append(a)
                 versions.append((a._version_counter, a._version_counter[0]))
                 frees = True

@@ -177,8 +177,8 @@ def _collect(roots, with_consumers):
     nodes those edges come from)."""
     deps = {}
     consumers = {} if with_consumers else None
-    stack = list(roots)
-    seen = set(roots)
+    stack = list(dict.fromkeys(roots))  # a root given twice still counts its edges once
+    seen = set(stack)
     while stack:
         node = stack.pop()
         for p in node.parents:

@@ -10,6 +10,9 @@ import numpy as np
 from .._dtype import bool_
 from ._prim import prim
 
+# x * y: x is read only by y's gradient and y only by x's
+_CROSS = {0: (1,), 1: (0,)}
+
 # ---- arithmetic ---------------------------------------------------------------------------------
 add = prim("AddBackward0", lambda xp, x, y: xp.add(x, y), lambda g, out, x, y: g, lambda g, out, x, y: g)
 add_scaled = prim("AddBackward0", lambda xp, x, y, alpha: xp.add(x, xp.multiply(y, alpha)),
@@ -22,7 +25,8 @@ rsub = prim("RsubBackward0", lambda xp, x, y, alpha: xp.subtract(y, xp.multiply(
             lambda g, out, x, y, alpha: -g * alpha if alpha != 1 else -g, lambda g, out, x, y, alpha: g)
 rsub_scalar = prim("RsubBackward1", lambda xp, x, y: xp.subtract(y, x), lambda g, out, x, y: -g)
 mul = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y),
-           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
+           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy",
+           save_for=_CROSS)
 
 
 def scalar_edge(g, out, *args, **params):
@@ -35,7 +39,8 @@ mul_scalar = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y), lambda g, 
 div_scalar = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y), lambda g, out, x, y: g / y, scalar_edge,
                   promote="float")
 div = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y),
-           lambda g, out, x, y: g / y, lambda g, out, x, y: -g * x / (y * y), save="xy", promote="float")
+           lambda g, out, x, y: g / y, lambda g, out, x, y: -g * x / (y * y), save="xy", promote="float",
+           save_for={0: (1,)})
 neg = prim("NegBackward0", lambda xp, x: xp.negative(x), lambda g, out, x: -g)
 reciprocal = prim("ReciprocalBackward0", lambda xp, x: xp.reciprocal(x), lambda g, out, x: -g * out * out,
                   save_out=True, promote="float")
@@ -236,6 +241,7 @@ lerp_tensor = prim("LerpBackward1", lambda xp, x, y, w: x + w * (y - x),
                    lambda g, out, x, y, w: g * (y - x), save="xyz")
 hypot = prim("HypotBackward0", lambda xp, x, y: xp.hypot(x, y),
              lambda g, out, x, y: g * x / out, lambda g, out, x, y: g * y / out, save="xy", save_out=True,
+             save_for={0: (0,), 1: (1,)},
              promote="float")
 nan_to_num = prim("NanToNumBackward0",
                   lambda xp, x, nan, posinf, neginf: xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),

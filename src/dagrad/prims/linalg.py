@@ -3,6 +3,9 @@ import numpy as np
 
 from ._prim import prim
 
+# a product's left factor is read only by the right factor's gradient, and vice versa
+_CROSS = {0: (1,), 1: (0,)}
+
 
 def _mT(t):
     return t.transpose(-1, -2)
@@ -30,22 +33,21 @@ def _matmul(xp, x, y):
 
 
 mm = prim("MmBackward0", lambda xp, x, y: _matmul(xp, x, y),
-          lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: x.t().mm(g), save="xy")
+          lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: x.t().mm(g), save="xy", save_for=_CROSS)
 bmm = prim("BmmBackward0", lambda xp, x, y: _matmul(xp, x, y),
-           lambda g, out, x, y: g.bmm(_mT(y)), lambda g, out, x, y: _mT(x).bmm(g), save="xy")
+           lambda g, out, x, y: g.bmm(_mT(y)), lambda g, out, x, y: _mT(x).bmm(g), save="xy", save_for=_CROSS)
 mv = prim("MvBackward0", lambda xp, x, y: _matmul(xp, x, y),
-          lambda g, out, x, y: g.outer(y), lambda g, out, x, y: x.t().mv(g), save="xy")
+          lambda g, out, x, y: g.outer(y), lambda g, out, x, y: x.t().mv(g), save="xy", save_for=_CROSS)
 dot = prim("DotBackward0", lambda xp, x, y: _matmul(xp, x, y),
-           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy")
+           lambda g, out, x, y: g * y, lambda g, out, x, y: g * x, save="xy", save_for=_CROSS)
 # general n-d matmul with broadcasting batch dims; the engine sums broadcast batch dims away
 matmul_nd = prim("UnsafeViewBackward0", lambda xp, x, y: _matmul(xp, x, y),
-                 lambda g, out, x, y: g.matmul(_mT(y)), lambda g, out, x, y: _mT(x).matmul(g), save="xy")
+                 lambda g, out, x, y: g.matmul(_mT(y)), lambda g, out, x, y: _mT(x).matmul(g), save="xy", save_for=_CROSS)
 vecmat = prim("SqueezeBackward4", lambda xp, x, y: _matmul(xp, x, y),
               lambda g, out, x, y: y.matmul(g.unsqueeze(-1)).squeeze(-1),
-              lambda g, out, x, y: x.unsqueeze(-1) * g.unsqueeze(-2) if y.dim() == 2
-              else x.unsqueeze(-1) * g.unsqueeze(-2), save="xy")
+              lambda g, out, x, y: x.unsqueeze(-1) * g.unsqueeze(-2), save="xy", save_for=_CROSS)
 matvec_nd = prim("UnsafeViewBackward0", lambda xp, x, y: _matmul(xp, x, y),
-                 lambda g, out, x, y: g.unsqueeze(-1) * y, lambda g, out, x, y: (x * g.unsqueeze(-1)), save="xy")
+                 lambda g, out, x, y: g.unsqueeze(-1) * y, lambda g, out, x, y: (x * g.unsqueeze(-1)), save="xy", save_for=_CROSS)
 addmm = prim("AddmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha * xp.matmul(x, y) if (
     beta != 1 or alpha != 1) else b + xp.matmul(x, y),
     lambda g, out, b, x, y, beta, alpha: g * beta if beta != 1 else g,
