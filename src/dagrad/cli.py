@@ -81,7 +81,7 @@ def build_parser():
     d = sub.add_parser("demo", help="run the autograd tutorial, train two digit classifiers, write pictures",
                        description="Run the tutorial's cells, train an MLP and a CNN on scikit-learn's digits, and "
                                    "write checkpoints, training.png and graph.svg into --out.")
-    d.add_argument("--epochs", type=int, default=15, help="training epochs per model (default 15)")
+    d.add_argument("--epochs", type=int, default=30, help="training epochs per model (default 30)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     d.add_argument("--out", default="dagrad-demo", help="output folder (default ./dagrad-demo/)")
     d.add_argument("--quiet", action="store_true", help="no progress bars, only the results")
@@ -92,7 +92,7 @@ def build_parser():
                        description="Run SCRIPT.py with 'import torch' mapped to dagrad, then picture the autograd "
                                    "graph behind a tensor it leaves (--var, default: 'loss' or the last one).")
     g.add_argument("script")
-    g.add_argument("script_args", nargs=argparse.REMAINDER)
+    g.add_argument("script_args", nargs="*", help="arguments for the script (after --)")
     g.add_argument("--var", help="name of the tensor to draw")
     g.add_argument("--out", default="graph.svg", help="picture to write (.svg or .png; default graph.svg)")
     g.add_argument("--tree", action="store_true", help="also print the graph as a text tree")

@@ -32,7 +32,7 @@ def run_tutorial(seed, lang):
             print(out.rstrip())
 
 
-def run_demo(epochs=15, seed=0, out="dagrad-demo", quiet=False, lang="en", skip_tutorial=False):
+def run_demo(epochs=30, seed=0, out="dagrad-demo", quiet=False, lang="en", skip_tutorial=False):
     import dagrad
     from dagrad import viz
     from . import train as T
@@ -42,13 +42,13 @@ def run_demo(epochs=15, seed=0, out="dagrad-demo", quiet=False, lang="en", skip_
     if not skip_tutorial:
         run_tutorial(seed, lang)
     _rule(t["train"])
-    train_set, test_set = T.load_digits(seed)
+    train_set, test_set = T.load_digits()
     print(f"train {len(train_set[1])} images, test {len(test_set[1])} images")
     histories, rows, models = {}, [], {}
-    for name, make in (("MLP", T.make_mlp), ("CNN", T.make_cnn)):
+    for name, make, augment in (("MLP", T.make_mlp, False), ("CNN", T.make_cnn, True)):
         dagrad.manual_seed(seed)
         model = make()
-        history, seconds = T.train(name, model, train_set, test_set, epochs, seed, quiet)
+        history, seconds = T.train(name, model, train_set, test_set, epochs, seed, quiet, augment=augment)
         histories[name] = history
         models[name] = model
         n_params = sum(p.numel() for p in model.parameters())

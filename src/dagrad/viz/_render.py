@@ -50,6 +50,21 @@ def _boxes(nodes, edges):
     return centers, size, width, height
 
 
+def _cluster_frames(nodes, centers, size):
+    """A frame (x1, y1, x2, y2) around the boxes of each module group."""
+    groups = {}
+    for vn in nodes.values():
+        if vn.group:
+            groups.setdefault(vn.group, []).append(vn.id)
+    frames = {}
+    for g, members in sorted(groups.items()):
+        frames[g] = (min(centers[m][0] - size[m][0] / 2 for m in members) - 6,
+                     min(centers[m][1] - size[m][1] / 2 for m in members) - 18,
+                     max(centers[m][0] + size[m][0] / 2 for m in members) + 6,
+                     max(centers[m][1] + size[m][1] / 2 for m in members) + 6)
+    return frames
+
+
 def to_svg(nodes, edges):
     """A standalone SVG picture (no Graphviz needed)."""
     centers, size, width, height = _boxes(nodes, edges)
@@ -59,15 +74,7 @@ def to_svg(nodes, edges):
              'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
              f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>']
     # module clusters: a dashed frame around the boxes of one group
-    groups = {}
-    for vn in nodes.values():
-        if vn.group:
-            groups.setdefault(vn.group, []).append(vn.id)
-    for g, members in sorted(groups.items()):
-        x1 = min(centers[m][0] - size[m][0] / 2 for m in members) - 6
-        x2 = max(centers[m][0] + size[m][0] / 2 for m in members) + 6
-        y1 = min(centers[m][1] - size[m][1] / 2 for m in members) - 18
-        y2 = max(centers[m][1] + size[m][1] / 2 for m in members) + 6
+    for g, (x1, y1, x2, y2) in _cluster_frames(nodes, centers, size).items():
         parts.append(f'<rect x="{x1:.1f}" y="{y1:.1f}" width="{x2 - x1:.1f}" height="{y2 - y1:.1f}" fill="none" '
                      f'stroke="#888" stroke-dasharray="4 3" rx="6"/>')
         parts.append(f'<text x="{x1 + 4:.1f}" y="{y1 + 12:.1f}" fill="#666">{html.escape(g)}</text>')
@@ -99,6 +106,10 @@ def to_png(nodes, edges, path, dpi=110):
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.axis("off")
+    from matplotlib.patches import Rectangle
+    for g, (x1, y1, x2, y2) in _cluster_frames(nodes, centers, size).items():
+        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor="#888", linestyle="--"))
+        ax.text(x1 + 4, y1 + 12, g, color="#666", family="monospace", fontsize=8)
     for a, b, _ in edges:
         (xa, ya), (xb, yb) = centers[a], centers[b]
         ax.annotate("", xy=(xa, ya + size[a][1] / 2), xytext=(xb, yb - size[b][1] / 2),
