@@ -30,10 +30,10 @@ def median_time(fn, repeat=7, number=1, warmup=1):
 def report(title, rows, unit="us", scale=1e6):
     """Print a table of (case, dagrad seconds, torch seconds[, numpy seconds]) with ratios."""
     print(f"\n{title}")
-    print(f"{'case':46s} {'dagrad':>10s} {'torch':>10s} {'ratio':>7s} {'numpy':>10s}")
+    print(f"{'case':52s} {'dagrad':>10s} {'torch':>10s} {'ratio':>7s} {'numpy':>10s}")
     for row in rows:
         name, d, t = row[:3]
         n = row[3] if len(row) > 3 else None
         ncol = f"{n * scale:10.1f}" if n is not None else f"{'':>10s}"
-        print(f"{name:46s} {d * scale:10.1f} {t * scale:10.1f} {d / t:6.2f}x {ncol}")
+        print(f"{name:52s} {d * scale:10.1f} {t * scale:10.1f} {d / t:6.2f}x {ncol}")
     print(f"(times in {unit}, medians; ratio = dagrad / torch; OPENBLAS_CORETYPE/L2_SIZE unset for this run)")
