@@ -523,3 +523,24 @@ def test_graph_of_a_function_saving_its_output_is_freed_without_gc():
         assert node() is None  # no reference cycle between the node and the output it saved
     finally:
         gc.enable()
+
+
+def test_mark_non_differentiable_on_a_returned_input():
+    torch = pytest.importorskip("torch")
+    import dagrad
+
+    def build(lib):
+        class Id(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.mark_non_differentiable(b)
+                return a, b
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                return ga, None
+        return Id.apply(lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True))
+
+    (dx, dy), (tx, ty) = build(dagrad), build(torch)
+    assert (dx.requires_grad, dy.requires_grad, dy.grad_fn) == (tx.requires_grad, ty.requires_grad, None)
+    assert ty.grad_fn is None

@@ -281,9 +281,12 @@ def _record_function(cls, node, args, outs, single):
             wrapped.append(o)
             continue
         is_input = any(o is a for a in args)
+        if id(o) in non_diff:
+            wrapped.append(o.detach() if is_input else o)
+            continue
         if is_input and id(o) not in dirty:
             o = o.view_as(o) if o._dtype._kind >= 2 else o  # torch returns a view of an unmodified input
-        if id(o) in non_diff or o._dtype._kind < 2:
+        if o._dtype._kind < 2:
             wrapped.append(o)
             continue
         if id(o) in dirty:

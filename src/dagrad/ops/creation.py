@@ -87,6 +87,8 @@ def _finish(arr, requires_grad, device=None):
     _check_device(device)
     t = _make(arr, FROM_NP[arr.dtype])
     if requires_grad:
+        if t._dtype._kind < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
