@@ -41,13 +41,11 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 _init_state(self.state[p], p, initial_accumulator_value, group["fused"])
 
+    # group keys older checkpoints may lack (filled in by Optimizer.__setstate__)
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
         _fix_step_state(self, lambda g: float32 if g["fused"] else None)
 
     def step(self, closure=None):

@@ -53,16 +53,12 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
+    # group keys older checkpoints may lack (filled in by Optimizer.__setstate__)
+    _setstate_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                          "differentiable": False, "decoupled_weight_decay": False, "fused": None}
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
         _fix_step_state(self, lambda g: float32 if g["fused"] else None)
 
     def step(self, closure=None):

@@ -25,13 +25,11 @@ class Adamax(Optimizer):
                     "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
+    # group keys older checkpoints may lack (filled in by Optimizer.__setstate__)
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
         _fix_step_state(self)
 
     def step(self, closure=None):

@@ -31,14 +31,12 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    # group keys older checkpoints may lack (filled in by Optimizer.__setstate__)
+    _setstate_defaults = {"maximize": False, "foreach": None, "capturable": False, "differentiable": False,
+                          "decoupled_weight_decay": False}
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
         _fix_step_state(self)
         for st in self.state.values():
             if st and "mu_product" in st and not isinstance(st["mu_product"], Tensor):

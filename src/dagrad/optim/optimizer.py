@@ -113,6 +113,8 @@ def _hooked_step(step):
 class Optimizer:
     """torch.optim.Optimizer: holds param groups and per-parameter state; subclasses implement ``step``."""
 
+    _setstate_defaults = {}
+
     # dagrad's built-in optimizers update numpy storage directly, so autograd cannot run through their step
     _numpy_step = False
 
@@ -158,6 +160,9 @@ class Optimizer:
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._setstate_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]
