@@ -215,3 +215,25 @@ def check_error(fn, *arrays, dtype=F32, match_text=True):
     if match_text:
         assert _torch_text(str(d_err)) == str(t_err), f"\ndagrad: {d_err}\ntorch:  {t_err}"
     return d_err, t_err
+
+
+def same(d, t, rtol=None, atol=None):
+    """A dagrad result equals a torch result: tensors (values, dtype, shape), None, and nestings of them."""
+    if isinstance(t, torch.Tensor):
+        assert_same_tensor(d, t, rtol, atol)
+    elif isinstance(t, (tuple, list)):
+        assert isinstance(d, (tuple, list)) and len(d) == len(t), (d, t)
+        for a, b in zip(d, t):
+            same(a, b, rtol, atol)
+    else:
+        assert d == t, (d, t)
+
+
+def compare(fn, rtol=None, atol=None):
+    """Run ``fn(lib)`` with dagrad and with torch; the results must be the same."""
+    same(fn(dagrad), fn(torch), rtol, atol)
+
+
+def raises_same(fn):
+    """``fn(lib)`` raises the same exception type and text under both libraries."""
+    check_error(lambda lib, _: fn(lib), None)

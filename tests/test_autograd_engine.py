@@ -9,25 +9,9 @@ import pytest
 import dagrad
 
 torch = pytest.importorskip("torch")
-from _compare import assert_same_tensor, check_error  # noqa: E402
+from _compare import assert_same_tensor, check_error, compare, same  # noqa: E402
 
 LIBS = (torch, dagrad)
-
-
-def same(d, t, rtol=None, atol=None):
-    """A dagrad result equals a torch result: tensors (values, dtype, shape), None, and nestings of them."""
-    if isinstance(t, torch.Tensor):
-        assert_same_tensor(d, t, rtol, atol)
-    elif isinstance(t, (tuple, list)):
-        assert isinstance(d, (tuple, list)) and len(d) == len(t), (d, t)
-        for a, b in zip(d, t):
-            same(a, b, rtol, atol)
-    else:
-        assert d == t, (d, t)
-
-
-def compare(fn, rtol=None, atol=None):
-    same(fn(dagrad), fn(torch), rtol, atol)
 
 
 def x3(lib, requires_grad=True):

@@ -5,22 +5,7 @@ import pytest
 import dagrad
 
 torch = pytest.importorskip("torch")
-from _compare import assert_same_tensor  # noqa: E402
-
-
-def same(d, t):
-    if isinstance(t, torch.Tensor):
-        assert_same_tensor(d, t)
-    elif isinstance(t, (tuple, list)):
-        assert isinstance(d, (tuple, list)) and len(d) == len(t), (d, t)
-        for a, b in zip(d, t):
-            same(a, b)
-    else:
-        assert d == t, (d, t)
-
-
-def compare(fn):
-    same(fn(dagrad), fn(torch))
+from _compare import assert_same_tensor, compare, same  # noqa: E402
 
 
 def _derivatives(lib, f, x0, order=3):

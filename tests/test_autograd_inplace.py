@@ -7,28 +7,9 @@ import pytest
 import dagrad
 
 torch = pytest.importorskip("torch")
-from _compare import assert_same_tensor, check_error  # noqa: E402
+from _compare import assert_same_tensor, check_error, compare, raises_same, same  # noqa: E402
 
 LIBS = (torch, dagrad)
-
-
-def same(d, t):
-    if isinstance(t, torch.Tensor):
-        assert_same_tensor(d, t)
-    elif isinstance(t, (tuple, list)):
-        assert isinstance(d, (tuple, list)) and len(d) == len(t), (d, t)
-        for a, b in zip(d, t):
-            same(a, b)
-    else:
-        assert d == t, (d, t)
-
-
-def compare(fn):
-    same(fn(dagrad), fn(torch))
-
-
-def raises_same(fn):
-    check_error(lambda lib, _: fn(lib), None)
 
 
 # ---- version counters ----------------------------------------------------------------------------------

@@ -409,31 +409,3 @@ class FullUnpickler(pickle.Unpickler):
                 raise pickle.UnpicklingError(f"dagrad has no equivalent of {module}.{name}") from None
         return super().find_class(module, name)
 
-
-class FullUnpickler(pickle.Unpickler):
-    """weights_only=False: Python's own unpickler (it imports and calls whatever the file names).
-
-    torch's names resolve to dagrad's objects (``torch.nn.modules.linear.Linear`` to
-    ``dagrad.nn.modules.linear.Linear`` when that exists); any other global is imported as pickle does.
-    """
-
-    def __init__(self, file, persistent_load, **kwargs):
-        super().__init__(file, **kwargs)
-        self._loader = persistent_load
-
-    def persistent_load(self, pid):
-        return self._loader(pid)
-
-    def find_class(self, module, name):
-        is_torch = module == "torch" or module.startswith("torch.")
-        entry = builtin_globals().get(f"{module}.{name}") if is_torch else None
-        if entry is not None:
-            return entry.value
-        if is_torch:
-            import importlib
-            try:
-                mod = importlib.import_module("dagrad" + module[len("torch"):])
-                return getattr(mod, name)
-            except (ImportError, AttributeError):
-                raise pickle.UnpicklingError(f"dagrad has no equivalent of {module}.{name}") from None
-        return super().find_class(module, name)
