@@ -200,3 +200,27 @@ def test_dagrad_dtype_names_in_messages():
     with pytest.raises(RuntimeError) as err:
         dagrad.ones(2, dtype=dagrad.int64).requires_grad_()
     assert "floating point" in str(err.value)
+
+
+def test_learner_hints_are_notes_and_leave_the_text_alone():
+    import dagrad
+    cases = [
+        (lambda: dagrad.ones(2, 4) @ dagrad.ones(3, 2), "mat1 and mat2 shapes cannot be multiplied (2x4 and 3x2)"),
+        (lambda: dagrad.nn.Linear(3, 2)(dagrad.ones(5, 4)), "mat1 and mat2 shapes cannot be multiplied (5x4 and 3x2)"),
+        (lambda: (dagrad.ones(3, requires_grad=True) * 2).backward(),
+         "grad can be implicitly created only for scalar outputs"),
+    ]
+    for fn, text in cases:
+        with pytest.raises(RuntimeError) as info:
+            fn()
+        assert str(info.value) == text
+        assert info.value.__notes__[0].startswith("dagrad hint: ")
+    x = dagrad.ones(3, requires_grad=True)
+    y = x.exp()
+    z = (y * y).sum()
+    with dagrad.no_grad():
+        y.add_(1)
+    with pytest.raises(RuntimeError) as info:
+        z.backward()
+    assert str(info.value).startswith("one of the variables needed for gradient computation has been modified")
+    assert "in-place" in info.value.__notes__[0]

@@ -34,7 +34,11 @@ def _root_grads(outputs, grad_outputs, create_graph):
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
             if out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                err = RuntimeError("grad can be implicitly created only for scalar outputs")
+                err.add_note(f"dagrad hint: this output has shape {list(out._data.shape)}; reduce it to one "
+                             "number first (e.g. loss.sum() or loss.mean()), or pass backward(gradient=...) "
+                             "with a tensor of the same shape.")
+                raise err
             if not out._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"torch.{out._dtype.name}")

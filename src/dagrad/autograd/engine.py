@@ -24,11 +24,15 @@ def _check_version(t, counter, expected, grad_fn=None):
             # a view modified in place gets a regenerated grad_fn, which torch calls AsStridedBackward0
             name = "AsStrided" if grad_fn is None and t._base is not None else fn.name().split("Backward")[0]
             where = f", which is output 0 of {name},"
-        raise RuntimeError(
+        err = RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{_type_string(t)}{where} is at version {counter[0]}; expected version {expected} instead. Hint: "
             "enable anomaly detection to find the operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        err.add_note("dagrad hint: backward needs this tensor's value from the forward pass, but an in-place "
+                     "operation (a method ending in _, +=, x[...] = ...) changed it afterwards. Use the "
+                     "out-of-place form (x = x + 1) or clone() the tensor before changing it.")
+        raise err
 
 
 def _unpack(node, create_graph):

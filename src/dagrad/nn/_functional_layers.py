@@ -18,10 +18,6 @@ def _named(t, name):
     return t
 
 
-def _shape_str(shape):
-    return "x".join(map(str, shape))
-
-
 # ---- linear layers ------------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
     """torch.nn.functional.linear: x @ W^T + b (AddmmBackward0 / MmBackward0 for 2-d input, as torch)."""
@@ -35,8 +31,7 @@ def linear(input, weight, bias=None):
     k = input.shape[-1]
     if k != weight.shape[1]:
         rows = input.numel() // k if k else 0
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
-                           f"{_shape_str(weight.t().shape)})")
+        raise _linalg._cannot_multiply((rows, k), tuple(weight.t().shape))
     if input._dtype is not weight._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_linalg._C_NAMES[input._dtype.name]} != {_linalg._C_NAMES[weight._dtype.name]}")

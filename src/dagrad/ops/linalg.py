@@ -19,6 +19,15 @@ def _shape_str(s):
     return "x".join(map(str, s))
 
 
+def _cannot_multiply(a, b):
+    """torch's matrix-shape error, with a note for learners (str(err) stays torch's text)."""
+    err = RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a)} and {_shape_str(b)})")
+    err.add_note(f"dagrad hint: A @ B needs A's columns ({a[-1]}) to equal B's rows ({b[0]}); check the layer "
+                 "sizes (a Linear's in_features must match the features of its input), or whether one side "
+                 "needs a transpose (.T).")
+    return err
+
+
 def mm(input, mat2):
     """torch.mm: (n x k) @ (k x m)."""
     if input._data.ndim != 2:
@@ -26,8 +35,7 @@ def mm(input, mat2):
     if mat2._data.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input._data.shape)} and "
-                           f"{_shape_str(mat2._data.shape)})")
+        raise _cannot_multiply(input._data.shape, mat2._data.shape)
     _same_dtype(input, mat2)
     return apply(L.mm, (input, mat2))
 
@@ -108,7 +116,7 @@ def _check_matmul_shapes(xs, ys):
             return
         if len(ys) == 1:
             raise RuntimeError(f"size mismatch, got input ({m}), mat ({m}x{k_a}), vec ({k_b})")
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k_a} and {_shape_str(ys)})")
+        raise _cannot_multiply((m, k_a), ys)
     from ._checks import broadcast_fold
     batch = broadcast_fold([xs[:-2], ys[:-2]])
     if k_a != k_b:
@@ -147,8 +155,7 @@ ger = outer
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """torch.addmm: beta * input + alpha * (mat1 @ mat2)."""
     if mat1._data.shape[1] != mat2._data.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(mat1._data.shape)} and "
-                           f"{_shape_str(mat2._data.shape)})")
+        raise _cannot_multiply(mat1._data.shape, mat2._data.shape)
     return apply(L.addmm, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
 
 
