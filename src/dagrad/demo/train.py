@@ -100,7 +100,8 @@ def _progress(iterable, desc, quiet):
         from tqdm import tqdm
     except ImportError:  # the progress bar is an extra; training works without it
         return iterable
-    return tqdm(iterable, desc=desc, leave=False, ncols=88)
+    # disable=None: no bar when stdout is not a terminal (logs, pipes), the per-epoch lines still print
+    return tqdm(iterable, desc=desc, leave=False, ncols=88, disable=None)
 
 
 def plot_history(histories, path):
