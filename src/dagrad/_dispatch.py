@@ -5,9 +5,9 @@ place on ``args[0]`` (bumping the version counter, checking torch's leaf rules, 
 """
 import numpy as np
 
-from ._dtype import FROM_NP, float32, get_default_dtype, promote_types, result_type_of, scalar_dtype
+from ._dtype import FROM_NP, get_default_dtype, result_type_of, scalar_dtype
 from .autograd.grad_mode import _enabled
-from .autograd.graph import AccumulateGrad, Node
+from .autograd.graph import Node
 from .backend import xp
 
 _ndarray = np.ndarray

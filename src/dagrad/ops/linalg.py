@@ -31,9 +31,9 @@ def _cannot_multiply(a, b):
 def mm(input, mat2):
     """torch.mm: (n x k) @ (k x m)."""
     if input._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
         raise _cannot_multiply(input._data.shape, mat2._data.shape)
     _same_dtype(input, mat2)

@@ -54,7 +54,6 @@ prod_dim = prim("ProdBackward1", lambda xp, x, dims, keepdim, kshape: xp.prod(x,
 
 
 def _var(xp, x, dims, correction, keepdim):
-    n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
     # numpy's ddof is torch's correction; n <= correction gives nan/inf as in torch
     with np.errstate(divide="ignore", invalid="ignore"):
         return xp.var(x, axis=dims, keepdims=keepdim, ddof=correction)
