@@ -27,6 +27,24 @@ def median_time(fn, repeat=7, number=1, warmup=1):
     return statistics.median(times)
 
 
+def in_subprocesses(script, cases, libs=("dagrad", "torch"), rounds=3):
+    """Time each (case, lib) in its own fresh process, alternating libs for ``rounds`` rounds.
+
+    One process per measurement keeps torch's OpenMP threads and NumPy's OpenBLAS threads from spinning
+    against each other (timing both in one process penalises whichever runs second). The script is run as
+    ``python script --worker CASE LIB`` and must print seconds per step. Returns {(case, lib): median}.
+    """
+    import subprocess
+    results = {}
+    for _ in range(rounds):
+        for case in cases:
+            for lib in libs:
+                out = subprocess.run([sys.executable, script, "--worker", case, lib], capture_output=True,
+                                     text=True, check=True).stdout
+                results.setdefault((case, lib), []).append(float(out.split()[-1]))
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
 def report(title, rows, unit="us", scale=1e6):
     """Print a table of (case, dagrad seconds, torch seconds[, numpy seconds]) with ratios."""
     print(f"\n{title}")

@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
-from _harness import clean_blas_env, median_time, report  # noqa: E402
+from _harness import clean_blas_env, in_subprocesses, median_time, report  # noqa: E402
 
 clean_blas_env()
 
@@ -81,22 +81,35 @@ def matmul_1024_numpy():
     return run
 
 
-def main():
+def _case(case, lib_name):
+    """(closure, calls per timing, divisor) for one case under one library."""
     import dagrad.nn.functional as DF
     import torch.nn.functional as TF
+    lib, F = (dagrad, DF) if lib_name == "dagrad" else (torch, TF)
+    if case == "chain":
+        return chain(lib), 1, 1000
+    if case == "tutorial":
+        return tutorial_loop(lib, F), 200, 1
+    return (matmul_1024_numpy() if lib_name == "numpy" else matmul_1024(lib)), 1, 1
+
+
+def worker(case, lib_name):
+    """Print seconds per unit of one case under one library (run in its own process)."""
     torch.set_num_threads(2)
-    rows = []
-    d = median_time(chain(dagrad), repeat=9)
-    t = median_time(chain(torch), repeat=9)
-    rows.append(("per-op fwd+bwd, 16 elems (1000-op chain), /op", d / 1000, t / 1000))
-    d = median_time(tutorial_loop(dagrad, DF), repeat=9, number=200)
-    t = median_time(tutorial_loop(torch, TF), repeat=9, number=200)
-    rows.append(("tutorial loop, per iteration", d, t))
-    d = median_time(matmul_1024(dagrad), repeat=7)
-    t = median_time(matmul_1024(torch), repeat=7)
-    n = median_time(matmul_1024_numpy(), repeat=7)
-    rows.append(("(A @ B).sum() fwd+bwd, 1024x1024 float32", d, t, n))
-    report("dagrad core benchmarks (2 threads)", rows)
+    fn, number, per = _case(case, lib_name)
+    print(median_time(fn, repeat=9, number=number) / per)
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        return worker(sys.argv[2], sys.argv[3])
+    m = in_subprocesses(__file__, ["chain", "tutorial"])
+    m.update(in_subprocesses(__file__, ["matmul"], libs=("dagrad", "torch", "numpy")))
+    rows = [("per-op fwd+bwd, 16 elems (1000-op chain), /op", m[("chain", "dagrad")], m[("chain", "torch")]),
+            ("tutorial loop, per iteration", m[("tutorial", "dagrad")], m[("tutorial", "torch")]),
+            ("(A @ B).sum() fwd+bwd, 1024x1024 float32", m[("matmul", "dagrad")], m[("matmul", "torch")],
+             m[("matmul", "numpy")])]
+    report("dagrad core benchmarks (2 threads; each measurement in its own process)", rows)
 
 
 if __name__ == "__main__":

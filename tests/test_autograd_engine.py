@@ -629,3 +629,27 @@ def test_graphs_are_freed_by_reference_counting():
         assert node() is None
     finally:
         gc.enable()
+
+
+def test_leaf_grads_never_alias_the_callers_gradient_or_each_other():
+    import numpy as np
+    x = dagrad.ones(2, 3, requires_grad=True)
+    y = dagrad.ones(2, 3, requires_grad=True)
+    g = dagrad.full((6,), 2.0)
+    (x + y).reshape(6).backward(g)
+    x.grad.add_(1)
+    assert np.array_equal(g.numpy(), np.full(6, 2.0)) and np.array_equal(y.grad.numpy(), np.full((2, 3), 2.0))
+    base = dagrad.full((4, 6), 3.0)
+    w = dagrad.ones(6, requires_grad=True)
+    (w * 1).backward(base[1])   # the caller's gradient is a view of a bigger tensor
+    w.grad.mul_(0)
+    assert np.array_equal(base.numpy(), np.full((4, 6), 3.0))
+
+
+def test_linear_weight_grad_is_stored_contiguous_and_owned():
+    from dagrad import nn
+    lin = nn.Linear(5, 3)
+    lin(dagrad.ones(4, 5)).sum().backward()
+    arr = lin.weight.grad.numpy()
+    assert arr.flags.c_contiguous and arr.flags.writeable
+    assert arr.shape == (3, 5) and (arr == 4.0).all()

@@ -277,6 +277,7 @@ SAMPLES = {
     I.unique_consecutive: [Raises(lambda x: D.unique_consecutive(x), np.array([1.0, 1.0, 2.0]))],
     # linear algebra
     LA.mm: [Sample(lambda x, y: x.mm(y), r(2, 3), r(3, 2))],
+    LA.mm_t: [Sample(lambda x, y: x.mm(y.t()), r(2, 3), r(2, 3))],
     LA.bmm: [Sample(lambda x, y: x.bmm(y), r(2, 2, 3), r(2, 3, 2))],
     LA.mv: [Sample(lambda x, y: x.mv(y), r(2, 3), r(3))],
     LA.dot: [Sample(lambda x, y: x.dot(y), r(3), r(3))],
@@ -284,6 +285,8 @@ SAMPLES = {
     LA.vecmat: [Sample(lambda x, y: x @ y, r(3), r(3, 2))],
     LA.matvec_nd: [Sample(lambda x, y: x @ y, r(2, 2, 3), r(3))],
     LA.addmm: [Sample(lambda b, x, y: D.addmm(b, x, y, beta=0.5, alpha=2.0), r(2), r(2, 3), r(3, 2))],
+    LA.addmm_t: [Sample(lambda b, x, y: D.addmm(b, x, y.t(), beta=0.5, alpha=2.0), r(2), r(2, 3), r(2, 3)),
+                 Sample(lambda b, x, y: D.addmm(b, x, y.t()), r(2), r(2, 3), r(2, 3))],
     LA.baddbmm: [Sample(lambda b, x, y: D.baddbmm(b, x, y, beta=0.5, alpha=2.0), r(2, 2), r(2, 2, 3), r(2, 3, 2))],
     LA.einsum: [Sample(lambda x, y: D.einsum("bij,jk->bik", x, y), r(2, 2, 3), r(3, 2)),
                 Sample(lambda x: D.einsum("iij->j", x), r(2, 2, 3)), Sample(lambda x: D.einsum("ij->", x), r(2, 3)),

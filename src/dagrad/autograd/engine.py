@@ -140,10 +140,17 @@ def _accumulate(acc, g, create_graph, owned):
         if create_graph:
             var._grad = g
         else:
+            # store the gradient's array itself unless someone else may hold it: the caller's root gradient,
+            # one already given to another leaf (or a view into its buffer), a read-only broadcast
             arr = g._data
-            if arr.base is not None or not arr.flags.writeable or id(arr) in owned or not arr.flags.c_contiguous:
+            base = arr.base
+            if (not arr.flags.c_contiguous or not arr.flags.writeable or id(arr) in owned
+                    or (base is not None and (id(base) in owned or not isinstance(base, np.ndarray)))):
                 arr = np.array(arr, order="C")
+                base = None
             owned.add(id(arr))
+            if base is not None:
+                owned.add(id(base))
             var._grad = _make(arr, g._dtype)
     elif create_graph or var._grad._requires_grad:
         var._grad = var._grad + g
@@ -163,7 +170,7 @@ def _run_pre_hooks(hooks, g, owned):
         r = h(g)
         if r is not None:
             g = _checked_hook_result(h, r, g)
-            owned.add(id(g._data))
+            owned.update((id(g._data), id(g._data.base)))
     return g
 
 
@@ -237,7 +244,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None, ca
             k += 1
             heappush(ready, (-n.seq, -k, n))
     captured = {}
-    owned = {id(g._data) for g in root_grads}
+    # arrays the caller (or a hook) may still hold: never stored as a .grad without a copy
+    owned = {i for g in root_grads for i in (id(g._data), id(g._data.base))}
     token = _enabled.set(bool(create_graph))
     try:
         while ready:

@@ -19,6 +19,11 @@ def _shape_str(s):
     return "x".join(map(str, s))
 
 
+def _transposed(arr):
+    """A 2-d array laid out column-major (the .t() of a contiguous matrix)."""
+    return arr.ndim == 2 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+
+
 def _cannot_multiply(a, b):
     """torch's matrix-shape error, with a note for learners (str(err) stays torch's text)."""
     err = RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a)} and {_shape_str(b)})")
@@ -37,7 +42,7 @@ def mm(input, mat2):
     if input._data.shape[1] != mat2._data.shape[0]:
         raise _cannot_multiply(input._data.shape, mat2._data.shape)
     _same_dtype(input, mat2)
-    return apply(L.mm, (input, mat2))
+    return apply(L.mm_t if _transposed(mat2._data) else L.mm, (input, mat2))
 
 
 def bmm(input, mat2):
@@ -156,7 +161,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """torch.addmm: beta * input + alpha * (mat1 @ mat2)."""
     if mat1._data.shape[1] != mat2._data.shape[0]:
         raise _cannot_multiply(mat1._data.shape, mat2._data.shape)
-    return apply(L.addmm, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
+    return apply(L.addmm_t if _transposed(mat2._data) else L.addmm, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):

@@ -34,6 +34,10 @@ def _matmul(xp, x, y):
 
 mm = prim("MmBackward0", lambda xp, x, y: _matmul(xp, x, y),
           lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: x.t().mm(g), save="xy", save_for=_CROSS)
+# the same product when mat2 is a transposed view (a Linear's weight.t()): its gradient is computed as
+# (g^T x)^T, laid out like mat2, so the weight's gradient arrives C-contiguous and is stored without a copy
+mm_t = prim("MmBackward0", lambda xp, x, y: _matmul(xp, x, y),
+            lambda g, out, x, y: g.mm(y.t()), lambda g, out, x, y: g.t().mm(x).t(), save="xy", save_for=_CROSS)
 bmm = prim("BmmBackward0", lambda xp, x, y: _matmul(xp, x, y),
            lambda g, out, x, y: g.bmm(_mT(y)), lambda g, out, x, y: _mT(x).bmm(g), save="xy", save_for=_CROSS)
 mv = prim("MvBackward0", lambda xp, x, y: _matmul(xp, x, y),
@@ -53,6 +57,9 @@ addmm = prim("AddmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha
     lambda g, out, b, x, y, beta, alpha: g * beta if beta != 1 else g,
     lambda g, out, b, x, y, beta, alpha: g.mm(y.t()) * alpha if alpha != 1 else g.mm(y.t()),
     lambda g, out, b, x, y, beta, alpha: x.t().mm(g) * alpha if alpha != 1 else x.t().mm(g), save="yz")
+addmm_t = prim("AddmmBackward0", addmm.forward, *addmm.vjps[:2],
+               lambda g, out, b, x, y, beta, alpha: g.t().mm(x).t() * alpha if alpha != 1 else g.t().mm(x).t(),
+               save="yz")
 baddbmm = prim("BaddbmmBackward0", lambda xp, b, x, y, beta, alpha: beta * b + alpha * xp.matmul(x, y),
                lambda g, out, b, x, y, beta, alpha: g * beta,
                lambda g, out, b, x, y, beta, alpha: g.bmm(_mT(y)) * alpha,
