@@ -653,3 +653,18 @@ def test_linear_weight_grad_is_stored_contiguous_and_owned():
     arr = lin.weight.grad.numpy()
     assert arr.flags.c_contiguous and arr.flags.writeable
     assert arr.shape == (3, 5) and (arr == 4.0).all()
+
+
+def test_scalar_products_are_freed_after_backward_like_torch():
+    for lib in LIBS:
+        x = lib.ones(2, requires_grad=True)
+        for make in (lambda: (x * 2).sum(), lambda: (x / 2).sum()):
+            y = make()
+            y.backward()
+            with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+                y.backward()
+        a = x * 1
+        b = a * 3          # saves only the scalar: an in-place edit of a afterwards is fine
+        with lib.no_grad():
+            a.add_(1)
+        b.sum().backward()

@@ -34,10 +34,12 @@ def scalar_edge(g, out, *args, **params):
     return None
 
 
-# a Python-scalar operand: nothing to save, so later in-place writes to x do not invalidate the node
-mul_scalar = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y), lambda g, out, x, y: g * y, scalar_edge)
+# a Python-scalar operand: only the scalar is saved (as torch saves `other`), so later in-place writes to x do
+# not invalidate the node, while a second backward still finds the node freed, as in torch
+mul_scalar = prim("MulBackward0", lambda xp, x, y: xp.multiply(x, y), lambda g, out, x, y: g * y, scalar_edge,
+                  save="y")
 div_scalar = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y), lambda g, out, x, y: g / y, scalar_edge,
-                  promote="float")
+                  promote="float", save="y")
 div = prim("DivBackward0", lambda xp, x, y: xp.true_divide(x, y),
            lambda g, out, x, y: g / y, lambda g, out, x, y: -g * x / (y * y), save="xy", promote="float",
            save_for={0: (1,)})
