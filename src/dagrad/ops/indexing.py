@@ -162,8 +162,27 @@ def _split_index(shape, key):
     return (None if trivial else tuple(basic_key)), tuple(adv_key)
 
 
+def _ints_and_slices(key, shape):
+    """The common key of in-range ints and slices only, as a tuple; None sends it down the general path."""
+    if type(key) is not tuple:
+        key = (key,)
+    if len(key) > len(shape):
+        return None
+    for n, k in zip(shape, key):
+        t = type(k)
+        if t is int:
+            if not -n <= k < n:
+                return None  # the general path raises torch's IndexError
+        elif t is not slice:
+            return None
+    return key
+
+
 def getitem(input, key):
     """Tensor.__getitem__: basic indexing gives a view; integer/bool tensors and lists gather a copy."""
+    simple = _ints_and_slices(key, input._data.shape)
+    if simple is not None:
+        return _basic(input, simple)
     key, basic = normalize_index(key)
     shape = input._data.shape
     if basic:
