@@ -156,18 +156,6 @@ for _mod, _names in _METHOD_NAMES.items():
     _mod.METHODS = _names.split()
 
 
-def _inplace(fn_name, prim_of):
-    def method(self, *args, **kwargs):
-        p, a, params = prim_of(self, *args, **kwargs)
-        return apply_(p, (self,) + a, params)
-    method.__name__ = fn_name
-    return method
-
-
-def _unary_inplace(p):
-    return lambda self: (self,) and apply_(p, (self,))
-
-
 def _bind_inplace():
     T = Tensor
     o = math._t  # numpy scalars act as Python scalars
