@@ -1,8 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates (torch.optim.Adadelta)."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcmul_sq_, _bump_step, _check_lr, _check_not_sparse, _fix_step_state,
-                        _grad_array, _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+from .optimizer import Optimizer, _addcmul_sq_, _check_lr, _fix_step_state, _grad_array, _real, _run_closure, _scalar
 
 __all__ = ["Adadelta"]
 
@@ -38,16 +37,7 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = _scalar(group["lr"])
             rho, eps, weight_decay = group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                _check_not_sparse(p, "Adadelta")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
-                _bump_step(state)
+            for p, state, _ in self._each_param(group, "Adadelta", ("square_avg", "acc_delta")):
                 g = _real(_grad_array(p, group["maximize"], weight_decay))
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 sq, ad = _real(square_avg._data), _real(acc_delta._data)

@@ -3,8 +3,7 @@ import numpy as np
 
 from .._dtype import float32
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcmul_sq_, _bump_step, _check_not_sparse,
-                        _fix_step_state, _lerp_, _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+from .optimizer import Optimizer, _addcmul_sq_, _fix_step_state, _lerp_, _real, _run_closure, _scalar
 
 __all__ = ["Adam"]
 
@@ -73,18 +72,8 @@ class Adam(Optimizer):
             maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
             step_dtype = float32 if group["fused"] else None
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                _check_not_sparse(p, "Adam")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor(0.0, step_dtype)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                step = _bump_step(state)
+            buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+            for p, state, step in self._each_param(group, "Adam", buffers, step_dtype):
                 g = p._grad._data
                 if maximize:
                     g = np.negative(g)

@@ -2,8 +2,7 @@
 import numpy as np
 
 from .adam import _check_betas
-from .optimizer import (Optimizer, _bump_step, _check_lr, _check_not_sparse, _fix_step_state, _grad_array, _lerp_,
-                        _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+from .optimizer import Optimizer, _check_lr, _fix_step_state, _grad_array, _lerp_, _real, _run_closure, _scalar
 
 __all__ = ["Adamax"]
 
@@ -39,16 +38,7 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             lr = _scalar(group["lr"])
             eps, weight_decay = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                _check_not_sparse(p, "Adamax")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
-                step = _bump_step(state)
+            for p, state, step in self._each_param(group, "Adamax", ("exp_avg", "exp_inf")):
                 g = _real(_grad_array(p, group["maximize"], weight_decay))
                 exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                 m, u = _real(exp_avg._data), _real(exp_inf._data)

@@ -270,6 +270,25 @@ class Optimizer:
             post_hook(self)
 
     # ---- gradients and groups ---------------------------------------------------------------
+    def _each_param(self, group, name, buffers, step_dtype=None, extra=None):
+        """(p, state, step) for each parameter of ``group`` that has a gradient, with its step count bumped.
+
+        On a parameter's first step its state gets 'step', then ``extra()``'s entries, then zeroed ``buffers``,
+        in that order (torch's state_dict key order).
+        """
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            _check_not_sparse(p, name)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor(0.0, step_dtype)
+                if extra is not None:
+                    state.update(extra())
+                for key in buffers:
+                    state[key] = _zeros_like(p)
+            yield p, state, _bump_step(state)
+
     def zero_grad(self, set_to_none=True):
         """torch.optim.Optimizer.zero_grad: set every .grad to None (or fill it with zeros)."""
         for group in self.param_groups:

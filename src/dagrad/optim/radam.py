@@ -2,8 +2,7 @@
 import numpy as np
 
 from .adam import _check_betas
-from .optimizer import (Optimizer, _addcmul_sq_, _bump_step, _check_lr, _check_not_sparse, _fix_step_state,
-                        _lerp_, _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+from .optimizer import Optimizer, _addcmul_sq_, _check_lr, _fix_step_state, _lerp_, _real, _run_closure, _scalar
 
 __all__ = ["RAdam"]
 
@@ -42,16 +41,7 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr = _scalar(group["lr"])
             eps, weight_decay = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                _check_not_sparse(p, "RAdam")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                step = _bump_step(state)
+            for p, state, step in self._each_param(group, "RAdam", ("exp_avg", "exp_avg_sq")):
                 g = p._grad._data
                 if group["maximize"]:
                     g = np.negative(g)

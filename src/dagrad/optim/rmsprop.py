@@ -1,8 +1,8 @@
 """RMSprop: divide the gradient by a running RMS of its recent magnitudes (torch.optim.RMSprop)."""
 import numpy as np
 
-from .optimizer import (Optimizer, _addcmul_sq_, _bump_step, _check_lr, _check_not_sparse, _fix_step_state,
-                        _grad_array, _lerp_, _real, _run_closure, _scalar, _step_tensor, _zeros_like)
+from .optimizer import (Optimizer, _addcmul_sq_, _check_lr, _fix_step_state, _grad_array, _lerp_, _real, _run_closure,
+                        _scalar)
 
 __all__ = ["RMSprop"]
 
@@ -43,19 +43,9 @@ class RMSprop(Optimizer):
             lr = _scalar(group["lr"])
             alpha, eps, momentum, centered = group["alpha"], group["eps"], group["momentum"], group["centered"]
             weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                _check_not_sparse(p, "RMSprop")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = _zeros_like(p)
-                _bump_step(state)
+            buffers = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + \
+                (("grad_avg",) if centered else ())
+            for p, state, _ in self._each_param(group, "RMSprop", buffers):
                 g = _real(_grad_array(p, group["maximize"], weight_decay))
                 param = _real(p._data)
                 square_avg = state["square_avg"]
