@@ -237,3 +237,18 @@ def compare(fn, rtol=None, atol=None):
 def raises_same(fn):
     """``fn(lib)`` raises the same exception type and text under both libraries."""
     check_error(lambda lib, _: fn(lib), None)
+
+
+def plain(obj):
+    """A library-neutral form of a (possibly nested) batch: tensors become (dtype name, shape, values)."""
+    if isinstance(obj, (dagrad.Tensor, torch.Tensor)):
+        return ("tensor", str(obj.dtype).split(".")[-1], tuple(obj.shape), obj.tolist())
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return (type(obj).__name__, *[plain(v) for v in obj])
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, [plain(v) for v in obj])
+    if isinstance(obj, dict):
+        return ("dict", {k: plain(v) for k, v in obj.items()})
+    if isinstance(obj, np.ndarray):
+        return ("ndarray", obj.dtype.str, obj.tolist())
+    return obj

@@ -17,21 +17,9 @@ import dagrad
 import dagrad.utils.data as D
 
 torch = pytest.importorskip("torch")
+from _compare import plain  # noqa: E402
 
 Point = collections.namedtuple("Point", ["x", "y"])
-
-
-def plain(obj):
-    """A library-neutral form of a (possibly nested) batch: tensors become (dtype name, shape, values)."""
-    if isinstance(obj, (dagrad.Tensor, torch.Tensor)):
-        return ("tensor", str(obj.dtype).split(".")[-1], tuple(obj.shape), obj.tolist())
-    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return (type(obj).__name__, *[plain(v) for v in obj])
-    if isinstance(obj, (list, tuple)):
-        return (type(obj).__name__, [plain(v) for v in obj])
-    if isinstance(obj, dict):
-        return ("dict", {k: plain(v) for k, v in obj.items()})
-    return obj
 
 
 def assert_same(fn):
